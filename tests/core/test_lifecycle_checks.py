@@ -1,0 +1,127 @@
+"""The lifecycle checker flags hooks whose attributes outlive their lifecycle, and only those."""
+
+from __future__ import annotations
+
+import torch
+
+from trainer_core.context import CtxVar, Lifecycle
+from trainer_core.lifecycle import FindingKind, LifecycleChecker
+
+
+def checked(trainer, mode="train", split=None, checker=None):
+    checker = checker or LifecycleChecker()
+    checker.drain(trainer.iter_routine(mode, split))
+    return checker
+
+
+def kinds(checker) -> set[tuple[FindingKind, str]]:
+    return {(f.kind, f.attribute) for f in checker.findings}
+
+
+def test_default_hooks_produce_no_finding(make_trainer):
+    trainer = make_trainer(40, 20, **{"train.local_update_steps": 3})
+    checker = checked(trainer)
+    checked(trainer, "test", "test", checker)
+    checked(trainer, "train", checker=checker)
+    assert checker.findings == []
+
+
+def cache_preds(ctx):
+    """The FederatedScope tutorial's old style: a plain list, appended every batch."""
+    if "all_preds" not in ctx:
+        ctx.all_preds = []
+    ctx.all_preds.append(ctx.y_prob.detach())
+
+
+def test_plain_list_appended_every_batch_is_flagged_twice(make_trainer):
+    trainer = make_trainer(40, 0, **{"train.local_update_steps": 2})
+    trainer.register_hook_in_train(cache_preds, "on_batch_end")
+    checker = checked(trainer)
+    assert kinds(checker) == {(FindingKind.OUTLIVES_BATCH, "all_preds"),
+                              (FindingKind.GROWS, "all_preds")}
+    outlives = next(f for f in checker.findings if f.kind is FindingKind.OUTLIVES_BATCH)
+    assert outlives.hook.name == "cache_preds"
+    assert outlives.trigger == "on_batch_end" and (outlives.epoch_i, outlives.batch_i) == (0, 0)
+    assert outlives.hook.location.endswith(
+        f"test_lifecycle_checks.py:{cache_preds.__code__.co_firstlineno}")
+    assert "CtxVar(value, Lifecycle.BATCH)" in outlives.hint
+    grows = next(f for f in checker.findings if f.kind is FindingKind.GROWS)
+    assert grows.length >= 4 and grows.nbytes > 0
+    assert "ctx.all_preds" in grows.describe() and "cache_preds" in grows.describe()
+
+
+def test_growth_is_blamed_on_the_hook_that_appends_not_the_one_that_created():
+    from tests.conftest import blobs, tiny_config, tiny_model
+    from trainer_core.torch_trainer import TorchTrainer
+
+    trainer = TorchTrainer(tiny_model(), {"train": blobs(40)}, config=tiny_config())
+
+    def make_list(ctx):
+        ctx.history = []
+
+    def remember(ctx):
+        ctx.history.append(ctx.loss_batch.item())
+
+    trainer.register_hook_in_train(make_list, "on_fit_start")
+    trainer.register_hook_in_train(remember, "on_batch_end")
+    checker = checked(trainer)
+    assert kinds(checker) == {(FindingKind.GROWS, "history")}
+    assert checker.findings[0].hook.name == "remember"
+    assert checker.findings[0].trigger == "on_batch_end"
+
+
+def test_running_total_that_keeps_the_graph_is_flagged(make_trainer):
+    trainer = make_trainer(40, 0)
+
+    def running_loss(ctx):
+        ctx.running = CtxVar(ctx.get("running", 0) + ctx.loss_batch, Lifecycle.ROUTINE)
+
+    trainer.register_hook_in_train(running_loss, "on_batch_end")
+    checker = checked(trainer)
+    assert kinds(checker) == {(FindingKind.KEEPS_GRAPH, "running")}
+    assert "loss.item()" in checker.findings[0].hint
+
+
+def test_plain_batch_attribute_is_flagged_once(make_trainer):
+    trainer = make_trainer(40, 0, **{"train.local_update_steps": 3})
+
+    def old_style_label(ctx):
+        ctx.label = ctx.y_true
+
+    trainer.register_hook_in_train(old_style_label, "on_batch_forward")
+    checker = checked(trainer)
+    assert kinds(checker) == {(FindingKind.OUTLIVES_BATCH, "label")}
+    assert len(checker.findings) == 1
+
+
+def test_big_tensor_held_across_epochs_is_flagged(make_trainer):
+    trainer = make_trainer(16, 0, **{"train.local_update_steps": 2})
+
+    def epoch_cache(ctx):
+        ctx.cache = torch.zeros(300_000)
+
+    trainer.register_hook_in_train(epoch_cache, "on_epoch_start")
+    checker = checked(trainer)
+    assert kinds(checker) == {(FindingKind.BIG_ACROSS_EPOCHS, "cache")}
+    assert checker.findings[0].nbytes == 1_200_000
+    small = checked(trainer, checker=LifecycleChecker(big_bytes=2_000_000))
+    assert small.findings == []
+
+
+def test_epoch_scoped_big_tensor_is_fine(make_trainer):
+    trainer = make_trainer(16, 0, **{"train.local_update_steps": 2})
+    trainer.register_hook_in_train(
+        lambda ctx: setattr(ctx, "cache", CtxVar(torch.zeros(300_000), Lifecycle.EPOCH)),
+        "on_epoch_start")
+    assert checked(trainer).findings == []
+
+
+def test_findings_are_plain_data():
+    from tests.conftest import blobs, tiny_config, tiny_model
+    from trainer_core.torch_trainer import TorchTrainer
+
+    trainer = TorchTrainer(tiny_model(), {"train": blobs(40)}, config=tiny_config())
+    trainer.register_hook_in_train(cache_preds, "on_batch_end")
+    row = checked(trainer).findings[0].as_dict()
+    assert row["attribute"] == "all_preds" and row["hook"] == "cache_preds"
+    assert row["kind"] in {"outlives-batch", "grows-every-batch"}

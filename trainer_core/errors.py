@@ -1,0 +1,135 @@
+"""Typed errors. Every error says who, what and where, and keeps those facts as attributes.
+
+The base class is :class:`HookscopeError`; the command-line front end turns any of them into
+one clear message and exit code 2. Several also subclass the built-in error a Python user
+would expect (``ValueError``, ``TypeError``), so FederatedScope-era ``except`` clauses keep
+working.
+"""
+
+from __future__ import annotations
+
+import difflib
+import traceback
+from collections.abc import Iterable
+from typing import Any
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """Return ' (did you mean 'x'?)' when a close match exists, else ''."""
+    close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+class HookscopeError(Exception):
+    """Base class of every error hookscope raises on purpose."""
+
+
+class HookSetError(HookscopeError, ValueError):
+    """An invalid edit of a hook set. Raised before anything changes.
+
+    Attributes: ``hookset`` (its label, e.g. ``train``), ``trigger``, ``hooks`` (the names of
+    the hooks at that trigger when the call was made).
+    """
+
+    def __init__(self, message: str, *, hookset: str = "", trigger: str = "",
+                 hooks: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.hookset = hookset
+        self.trigger = trigger
+        self.hooks = hooks
+
+
+class HookSignatureError(HookSetError, TypeError):
+    """A hook that cannot be called as ``hook(ctx)``."""
+
+
+class DataSplitError(HookscopeError, TypeError):
+    """A data split of a type the trainer cannot batch, or a split that is missing."""
+
+    def __init__(self, message: str, *, split: str = "") -> None:
+        super().__init__(message)
+        self.split = split
+
+
+class CheckpointError(HookscopeError):
+    """A model file that cannot be written or read back into the model."""
+
+    def __init__(self, message: str, *, path: str = "") -> None:
+        super().__init__(message)
+        self.path = path
+
+
+class ConfigError(HookscopeError, ValueError):
+    """A configuration value that is missing, unknown or of the wrong type.
+
+    ``key_path`` is dotted (``train.optimizer.lr``); ``source`` is the file and line when
+    the value came from a file.
+    """
+
+    def __init__(self, message: str, *, key_path: str = "", source: str = "") -> None:
+        where = ", ".join(p for p in (source, key_path) if p)
+        super().__init__(f"{where}: {message}" if where else message)
+        self.key_path = key_path
+        self.source = source
+        self.reason = message
+
+
+class HookError(HookscopeError):
+    """A hook raised while a routine ran it.
+
+    Keeps the original exception as ``original`` (also ``__cause__``) and says which hook,
+    at which trigger, in which mode/split, epoch, batch and model, so a long run's failure
+    can be found without reading a traceback.
+    """
+
+    def __init__(self, original: BaseException, *, hook_name: str, hook_location: str,
+                 trigger: str, mode: str, split: str, epoch_i: int | None,
+                 batch_i: int | None, model_idx: int) -> None:
+        self.original = original
+        self.hook_name = hook_name
+        self.hook_location = hook_location
+        self.trigger = trigger
+        self.mode = mode
+        self.split = split
+        self.epoch_i = epoch_i
+        self.batch_i = batch_i
+        self.model_idx = model_idx
+        super().__init__(self._message())
+
+    def where(self) -> str:
+        """'at on_batch_forward, epoch 0, batch 3 (train/train)' style position text."""
+        parts = [f"at {self.trigger}"]
+        if self.epoch_i is not None:
+            parts.append(f"epoch {self.epoch_i}")
+        if self.batch_i is not None:
+            parts.append(f"batch {self.batch_i}")
+        if self.model_idx:
+            parts.append(f"model {self.model_idx}")
+        return ", ".join(parts) + f" ({self.mode}/{self.split})"
+
+    def _message(self) -> str:
+        kind = type(self.original).__name__
+        return (f"hook '{self.hook_name}' ({self.hook_location}) raised {kind}: "
+                f"{self.original} {self.where()}")
+
+    def user_frame(self) -> tuple[str, int, str] | None:
+        """The innermost traceback frame (file, line, function) of the original error."""
+        tb = self.original.__traceback__
+        frames = traceback.extract_tb(tb) if tb is not None else []
+        if not frames:
+            return None
+        last = frames[-1]
+        return (last.filename, last.lineno or 0, last.name)
+
+    def format_traceback(self) -> str:
+        """The original exception's traceback as text, for a UI or a log."""
+        return "".join(traceback.format_exception(self.original))
+
+
+def describe_type(value: Any) -> str:
+    """Short type name for messages: 'int', 'torch.Tensor', 'list'."""
+    cls = type(value)
+    module = cls.__module__
+    if module in ("builtins", "__main__"):
+        return cls.__qualname__
+    return f"{module.split('.')[0]}.{cls.__qualname__}"

@@ -1,0 +1,254 @@
+"""MultiModelTrainer: several internal models, each with its own hook sets and optimizer.
+
+``models_interact_mode``:
+
+* "sequential" — model 0 runs its whole routine, then model 1, ... (a routine per model);
+* "parallel" — one routine; at every trigger model 0's hooks run, then model 1's, ...
+
+Each model has its own batch/epoch/routine-scoped ctx variables (its own ``loss_batch``,
+``optimizer``, statistics), swapped in by :meth:`_switch_model_ctx` — FederatedScope shares
+one ctx, so model 1's forward overwrote model 0's loss before model 0's backward. Plain
+attributes stay shared, so hooks can still pass values between models. The tensor fast path
+gives every model the same batches in the same order.
+"""
+
+from __future__ import annotations
+
+import copy
+import types
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from trainer_core.checkpoint import check_state, load_checkpoint, save_checkpoint
+from trainer_core.errors import ConfigError, HookscopeError
+from trainer_core.hooks import Hook, HookSet
+from trainer_core.routine import Lane
+from trainer_core.settings import TrainerConfig
+from trainer_core.torch_trainer import TorchTrainer
+from trainer_core.trainer import _as_hookset, _is_train, _merge_metrics
+from trainer_core.triggers import Trigger
+
+INTERACT_MODES = ("sequential", "parallel")
+
+
+class MultiModelTrainer(TorchTrainer):
+    """FederatedScope's GeneralMultiModelTrainer (Ditto, FedEM, deep mutual learning...).
+
+    Build it like a TorchTrainer plus ``model_nums``, or copy a trainer with
+    ``MultiModelTrainer(2, "parallel", base_trainer=trainer)`` (its model, data, config and
+    hooks; the copy is independent of the original).
+    """
+
+    def __init__(self, model_nums: int, models_interact_mode: str = "sequential",
+                 model: torch.nn.Module | None = None, data: Mapping[str, Any] | None = None,
+                 device: str | torch.device = "cpu",
+                 config: TrainerConfig | Mapping[str, Any] | None = None,
+                 base_trainer: TorchTrainer | None = None,
+                 only_for_eval: bool = False) -> None:
+        if isinstance(model_nums, bool) or not isinstance(model_nums, int) or model_nums < 1:
+            raise ConfigError(f"model_nums must be an integer >= 1, got {model_nums!r}",
+                              key_path="trainer.model_nums")
+        if models_interact_mode not in INTERACT_MODES:
+            raise ConfigError(f"models_interact_mode must be 'sequential' or 'parallel', got "
+                              f"{models_interact_mode!r}", key_path="trainer.mode")
+        self.model_count = model_nums
+        self.models_interact_mode = models_interact_mode
+        self.hooks_in_train_multiple_models: list[HookSet] = []
+        self.hooks_in_eval_multiple_models: list[HookSet] = []
+        if base_trainer is None:
+            if model is None or data is None:
+                raise TypeError("MultiModelTrainer needs model and data, or base_trainer")
+            super().__init__(model, data, device, config, only_for_eval)
+            base_sets: dict[str, list[HookSet]] = {}
+        else:
+            if not isinstance(base_trainer, TorchTrainer):
+                raise TypeError(f"base_trainer must be a TorchTrainer, got "
+                                f"{type(base_trainer).__name__}")
+            super().__init__(copy.deepcopy(base_trainer.ctx.model), base_trainer.ctx.data,
+                             base_trainer.ctx.device, base_trainer.cfg,
+                             base_trainer.only_for_eval)
+            base_sets = {mode: [self._adopt(hs, base_trainer) for m, _, hs in
+                                base_trainer.hook_sets() if m == mode]
+                         for mode in ("train", "eval")}
+        self.init_multiple_models()
+        self.init_multiple_model_hooks(base_sets)
+
+    @property
+    def model_nums(self) -> int:
+        """How many internal models."""
+        return self.model_count
+
+    def _adopt(self, hookset: HookSet, base: TorchTrainer) -> dict[str, tuple[Hook, ...]]:
+        """The base's hooks, with methods bound to the base rebound to this trainer."""
+        def rebind(hook: Hook) -> Hook:
+            if isinstance(hook, types.MethodType) and hook.__self__ is base:
+                return types.MethodType(hook.__func__, self)
+            return hook
+        return {t: tuple(rebind(h) for h in hooks) for t, hooks in hookset.snapshot().items()}
+
+    # -- FederatedScope's extension points ----------------------------------------------
+    def init_multiple_models(self) -> None:
+        """``ctx.models``: the base model plus deep copies (override to build them otherwise)."""
+        base = self.ctx.model
+        self.ctx.models = [base] + [copy.deepcopy(base) for _ in range(self.model_count - 1)]
+
+    def init_multiple_model_hooks(self, base_sets: Mapping[str, list[Any]] | None = None
+                                  ) -> None:
+        """Give every model its own train and eval hook sets (copies of model 0's)."""
+        base_sets = base_sets or {}
+        for mode, own, target in (("train", self.hooks_in_train,
+                                   self.hooks_in_train_multiple_models),
+                                  ("eval", self.hooks_in_eval,
+                                   self.hooks_in_eval_multiple_models)):
+            sources = base_sets.get(mode) or [own.snapshot()]
+            target.clear()
+            for idx in range(self.model_count):
+                source = sources[idx] if idx < len(sources) else sources[0]
+                hookset = own if idx == 0 else HookSet(mode)
+                hookset.label = f"{mode}[{idx}]"
+                hookset.restore(source)
+                target.append(hookset)
+        self.register_multiple_model_hooks()
+
+    def register_multiple_model_hooks(self) -> None:
+        """Override to give internal models different hooks (all alike by default)."""
+
+    # -- hook sets, addressed per model ---------------------------------------------------
+    def hook_set(self, mode: str = "train", model_idx: int = 0) -> HookSet:
+        """The hook set of ``mode`` for model ``model_idx``."""
+        sets = (self.hooks_in_train_multiple_models if _is_train(mode)
+                else self.hooks_in_eval_multiple_models)
+        if not sets:  # during construction, before the per-model sets exist
+            sets = [self.hooks_in_train if _is_train(mode) else self.hooks_in_eval]
+        if not (isinstance(model_idx, int) and 0 <= model_idx < len(sets)):
+            raise HookscopeError(f"model_idx {model_idx!r} is out of range: this trainer has "
+                                 f"{self.model_count} models (0..{self.model_count - 1})")
+        return sets[model_idx]
+
+    def hook_sets(self) -> list[tuple[str, int, HookSet]]:
+        """Every hook set as (mode, model_idx, hook set)."""
+        return ([("train", i, hs) for i, hs in enumerate(self.hooks_in_train_multiple_models)]
+                + [("eval", i, hs) for i, hs in enumerate(self.hooks_in_eval_multiple_models)])
+
+    def register_hook_in_train(self, new_hook: Hook, trigger: str | Trigger,  # type: ignore[override]
+                               model_idx: int = 0, insert_pos: int | None = None,
+                               base_hook: Hook | str | None = None,
+                               insert_mode: str = "before") -> int:
+        """FederatedScope's signature (``model_idx`` third): add a hook to one model's set."""
+        return self.hook_set("train", model_idx).register(new_hook, trigger, insert_pos,
+                                                          base_hook, insert_mode)
+
+    def register_hook_in_eval(self, new_hook: Hook, trigger: str | Trigger,  # type: ignore[override]
+                              model_idx: int = 0, insert_pos: int | None = None,
+                              base_hook: Hook | str | None = None,
+                              insert_mode: str = "before") -> int:
+        """FederatedScope's signature (``model_idx`` third): add a hook to one model's set."""
+        return self.hook_set("eval", model_idx).register(new_hook, trigger, insert_pos,
+                                                         base_hook, insert_mode)
+
+    def replace_hook_in_train(self, new_hook: Hook, target_trigger: str | Trigger,
+                              target_hook_name: str, model_idx: int = 0) -> tuple[Hook, ...]:
+        """Replace by name in one model's training set."""
+        return self.hook_set("train", model_idx).replace(new_hook, target_trigger,
+                                                         target_hook_name)
+
+    def replace_hook_in_eval(self, new_hook: Hook, target_trigger: str | Trigger,
+                             target_hook_name: str, model_idx: int = 0) -> tuple[Hook, ...]:
+        """Replace by name in one model's evaluation set."""
+        return self.hook_set("eval", model_idx).replace(new_hook, target_trigger,
+                                                        target_hook_name)
+
+    def reset_hook_in_train(self, target_trigger: str | Trigger,
+                            target_hook_name: str | None = None,
+                            model_idx: int = 0) -> tuple[Hook, ...]:
+        """Clear a trigger (or one name) in one model's training set."""
+        return self.hook_set("train", model_idx).reset(target_trigger, target_hook_name)
+
+    def reset_hook_in_eval(self, target_trigger: str | Trigger,
+                           target_hook_name: str | None = None,
+                           model_idx: int = 0) -> tuple[Hook, ...]:
+        """Clear a trigger (or one name) in one model's evaluation set."""
+        return self.hook_set("eval", model_idx).reset(target_trigger, target_hook_name)
+
+    def move_hook_in_train(self, trigger: str | Trigger, position: int, new_position: int,
+                           to_trigger: str | Trigger | None = None, model_idx: int = 0) -> None:
+        """Reorder hooks in one model's training set."""
+        self.hook_set("train", model_idx).move(trigger, position, new_position, to_trigger)
+
+    def move_hook_in_eval(self, trigger: str | Trigger, position: int, new_position: int,
+                          to_trigger: str | Trigger | None = None, model_idx: int = 0) -> None:
+        """Reorder hooks in one model's evaluation set."""
+        self.hook_set("eval", model_idx).move(trigger, position, new_position, to_trigger)
+
+    # -- routine host -----------------------------------------------------------------------
+    def _lanes(self, mode: str, hooks_set: Any) -> list[Lane]:
+        if hooks_set is None:
+            return [(i, self.hook_set(mode, i)) for i in range(self.model_count)]
+        if isinstance(hooks_set, Sequence) and not isinstance(hooks_set, str):
+            if len(hooks_set) != self.model_count:
+                raise HookscopeError(f"hooks_set has {len(hooks_set)} hook sets for "
+                                     f"{self.model_count} models")
+            return [(i, _as_hookset(h, mode)) for i, h in enumerate(hooks_set)]
+        shared = _as_hookset(hooks_set, mode)
+        return [(i, shared) for i in range(self.model_count)]
+
+    def _parallel(self) -> bool:
+        return self.models_interact_mode == "parallel"
+
+    def _switch_model_ctx(self, next_model_idx: int | None = None) -> None:
+        """Make model ``next_model_idx`` (default: the next one) current in ctx."""
+        ctx = self.ctx
+        if next_model_idx is None:
+            next_model_idx = (ctx.cur_model_idx + 1) % self.model_count
+        ctx.switch_lane(next_model_idx)
+        d = ctx.__dict__
+        d["cur_model_idx"] = next_model_idx
+        d["model"] = ctx.models[next_model_idx]
+
+    # -- parameters -----------------------------------------------------------------------
+    def train(self, target_data_split_name: str = "train",
+              hooks_set: Any = None) -> tuple[int, Any, dict[str, Any]]:
+        """Returns (model 0's sample count, a state dict per model, merged metrics).
+
+        Metrics of model 0 keep their names; model i's are prefixed ``model{i}_``. With one
+        model the parameters are a single state dict, as in FederatedScope.
+        """
+        results = self.iter_routine("train", target_data_split_name, hooks_set).drain()
+        params = [{k: v.detach().clone() for k, v in m.state_dict().items()}
+                  for m in self.ctx.models]
+        return (results[0].num_samples, params if self.model_count > 1 else params[0],
+                _merge_metrics(results))
+
+    def update(self, model_parameters: Any, strict: bool = False) -> None:
+        """Load one state dict per model (a list), or a single one when there is one model."""
+        if self.model_count == 1 and isinstance(model_parameters, Mapping):
+            model_parameters = [model_parameters]
+        if not (isinstance(model_parameters, Sequence)
+                and len(model_parameters) == self.model_count):
+            raise HookscopeError(f"update() needs a list of {self.model_count} state dicts")
+        for model, state in zip(self.ctx.models, model_parameters, strict=True):
+            check_state(model, state, strict=strict)
+        for model, state in zip(self.ctx.models, model_parameters, strict=True):
+            model.load_state_dict(dict(state), strict=strict)
+
+    def save_model(self, path: str | Path, cur_round: int = -1) -> Path:
+        """Write model 0 as 'model' (FederatedScope's layout) and every model as 'models'."""
+        return save_checkpoint(path, {"cur_round": cur_round,
+                                      "model": self.ctx.models[0].state_dict(),
+                                      "models": [m.state_dict() for m in self.ctx.models]})
+
+    def load_model(self, path: str | Path) -> int:
+        """Load every model from a file written by save_model (or model 0 from a plain one)."""
+        payload = load_checkpoint(path)
+        states = payload.get("models") or [payload["model"]]
+        if len(states) not in (1, self.model_count):
+            raise HookscopeError(f"{path} holds {len(states)} models, this trainer has "
+                                 f"{self.model_count}")
+        for model, state in zip(self.ctx.models, states, strict=False):
+            check_state(model, state, strict=True, source=str(path))
+        for model, state in zip(self.ctx.models, states, strict=False):
+            model.load_state_dict(state)
+        return int(payload.get("cur_round", -1))

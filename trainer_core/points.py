@@ -1,0 +1,111 @@
+"""Point: one place a routine can pause at, and the value its generator yields.
+
+A routine yields, per trigger firing and model: a TRIGGER point, then for every hook a HOOK
+point (about to run) and a HOOK_DONE point (it returned), or an ERROR point (it raised).
+
+Points are created for every hook of every batch, so they are plain slotted objects with a
+positional ``__init__`` (about 0.5 µs) rather than frozen dataclasses (about 2.6 µs, measured
+on this machine); treat them as immutable.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+from trainer_core.hooks import Hook, HookInfo, describe_hook, hook_name
+
+if TYPE_CHECKING:
+    from trainer_core.errors import HookError
+    from trainer_core.routine import RoutineRun
+
+
+class PointKind(StrEnum):
+    """What happened at a point."""
+
+    TRIGGER = "trigger"      # a trigger fired; its hooks are read right after this point
+    HOOK = "hook"            # a hook is about to run
+    HOOK_DONE = "hook_done"  # that hook returned
+    ERROR = "error"          # that hook raised; the run waits for retry / skip
+
+
+
+TRIGGER = PointKind.TRIGGER
+HOOK = PointKind.HOOK
+HOOK_DONE = PointKind.HOOK_DONE
+ERROR = PointKind.ERROR
+
+
+class Point:
+    """Where a routine is: kind, trigger, epoch/batch, model, and the hook and its position.
+
+    ``epoch_i`` is None at fit-level triggers and ``batch_i`` is None outside batches.
+    ``hook`` is None and ``position`` -1 at TRIGGER points. ``run`` is the RoutineRun that
+    yielded the point (mode, split and the plan of epochs and batches live there).
+    """
+
+    __slots__ = ("batch_i", "epoch_i", "error", "hook", "kind", "model_idx", "position",
+                 "run", "trigger")
+
+    def __init__(self, kind: PointKind, run: RoutineRun, trigger: str, epoch_i: int | None,
+                 batch_i: int | None, model_idx: int, hook: Hook | None, position: int,
+                 error: HookError | None = None) -> None:
+        self.kind = kind
+        self.run = run
+        self.trigger = trigger
+        self.epoch_i = epoch_i
+        self.batch_i = batch_i
+        self.model_idx = model_idx
+        self.hook = hook
+        self.position = position
+        self.error = error
+
+    @property
+    def mode(self) -> str:
+        """'train', 'val' or 'test'."""
+        return self.run.mode
+
+    @property
+    def split(self) -> str:
+        """The data split the routine runs on."""
+        return self.run.split
+
+    @property
+    def hook_name(self) -> str | None:
+        """The hook's name, or None at a TRIGGER point."""
+        return None if self.hook is None else hook_name(self.hook)
+
+    def hook_info(self) -> HookInfo | None:
+        """Where the hook is defined, or None at a TRIGGER point."""
+        return None if self.hook is None else describe_hook(self.hook)
+
+    def same_site(self, other: Point | None) -> bool:
+        """True when ``other`` is at the same hook of the same firing (any kind)."""
+        return (other is not None and other.run is self.run and other.trigger == self.trigger
+                and other.epoch_i == self.epoch_i and other.batch_i == self.batch_i
+                and other.model_idx == self.model_idx and other.position == self.position)
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain data for logs, JSON and golden files."""
+        return {"kind": self.kind.value, "mode": self.mode, "split": self.split,
+                "trigger": self.trigger, "epoch_i": self.epoch_i, "batch_i": self.batch_i,
+                "model_idx": self.model_idx, "hook": self.hook_name, "position": self.position}
+
+    def describe(self) -> str:
+        """One line: 'train/train epoch 1 batch 3 on_batch_forward #0 _hook_on_batch_forward'."""
+        parts = [f"{self.mode}/{self.split}"]
+        if self.epoch_i is not None:
+            parts.append(f"epoch {self.epoch_i}")
+        if self.batch_i is not None:
+            parts.append(f"batch {self.batch_i}")
+        if self.model_idx:
+            parts.append(f"model {self.model_idx}")
+        parts.append(self.trigger)
+        if self.hook is not None:
+            parts.append(f"#{self.position} {self.hook_name}")
+        if self.kind is not HOOK:
+            parts.append(f"[{self.kind.value}]")
+        return " ".join(parts)
+
+    def __repr__(self) -> str:
+        return f"<Point {self.describe()}>"

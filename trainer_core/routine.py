@@ -1,0 +1,285 @@
+"""The routine: one generator of points that every train / evaluate / debug run goes through.
+
+``trainer.train()`` drains it; the debugger pulls it one point at a time. There is no other
+copy of the loop.
+
+Order, per group of lanes (a lane is one model with its hook set; sequential multi-model
+runs one group per lane, parallel runs one group holding every lane)::
+
+    on_fit_start
+    for epoch_i in range(plan.num_epochs):
+        on_epoch_start
+        for batch_i in range(plan.batches_in(epoch_i)):
+            on_batch_start, on_batch_forward, on_batch_backward, on_batch_end
+            -- batch-lifecycle CtxVars released (every lane)
+        on_epoch_end
+        -- epoch-lifecycle CtxVars released
+    on_fit_end
+    -- routine-lifecycle CtxVars released (also when a hook raises: ``finally``)
+
+Each firing of a trigger runs, per lane, ``TRIGGER`` then ``HOOK``/``HOOK_DONE`` per hook.
+
+When edits apply: a trigger's hook list is read right after its TRIGGER point. An edit made
+while paused at that TRIGGER point applies to this firing; an edit made while paused at one
+of its HOOK points applies from the trigger's next firing (the firing in progress finishes
+the list it read).
+
+A hook that raises: the routine yields an ERROR point carrying a HookError and waits. If the
+consumer calls :meth:`RoutineRun.resolve_error` with "retry" the hook runs again, with
+"skip" the routine goes on with the next hook; if it just asks for the next point, the
+HookError is raised (what ``train()`` does), and every scoped variable and mode is restored.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Generator, Iterator, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
+
+from trainer_core.context import Context, Lifecycle
+from trainer_core.errors import HookError, HookscopeError
+from trainer_core.hooks import HookSet, describe_hook, hook_name
+from trainer_core.points import ERROR, HOOK, HOOK_DONE, TRIGGER, Point
+from trainer_core.triggers import BATCH_TRIGGERS, TRIGGERS
+
+if TYPE_CHECKING:
+    from trainer_core.hooks import Hook
+
+(ON_FIT_START, ON_EPOCH_START, ON_BATCH_START, ON_BATCH_FORWARD, ON_BATCH_BACKWARD,
+ ON_BATCH_END, ON_EPOCH_END, ON_FIT_END) = TRIGGERS
+
+_BATCH, _EPOCH, _ROUTINE = Lifecycle.BATCH, Lifecycle.EPOCH, Lifecycle.ROUTINE
+
+#: What a consumer may answer at an ERROR point.
+ERROR_DECISIONS = ("retry", "skip")
+
+Lane = tuple[int, HookSet]
+PointStream = Generator[Point, None, None]
+
+
+@dataclass(frozen=True, slots=True)
+class RoutinePlan:
+    """How many epochs, and batches per epoch, one routine runs."""
+
+    num_epochs: int
+    batches_per_epoch: int
+    last_epoch_batches: int
+
+    def batches_in(self, epoch_i: int) -> int:
+        """Batches of epoch ``epoch_i`` (the last epoch may stop early)."""
+        return self.last_epoch_batches if epoch_i == self.num_epochs - 1 else \
+            self.batches_per_epoch
+
+    @property
+    def total_batches(self) -> int:
+        """Batches over the whole routine."""
+        if self.num_epochs == 0:
+            return 0
+        return self.batches_per_epoch * (self.num_epochs - 1) + self.last_epoch_batches
+
+    @classmethod
+    def for_training(cls, num_batches: int, local_update_steps: int,
+                     batch_or_epoch: str) -> RoutinePlan:
+        """FederatedScope's counts: ``local_update_steps`` epochs, or that many batches.
+
+        In "batch" mode the loader is cycled: ``ceil(steps / num_batches)`` epochs, the last
+        stopping after ``steps % num_batches`` batches (or a full epoch).
+        """
+        if batch_or_epoch == "epoch":
+            return cls(local_update_steps, num_batches, num_batches)
+        if batch_or_epoch != "batch":
+            raise HookscopeError(f"batch_or_epoch must be 'epoch' or 'batch', "
+                                 f"got {batch_or_epoch!r}")
+        if num_batches == 0:
+            raise HookscopeError("the training split has no batches, so 'batch' mode cannot "
+                                 f"run {local_update_steps} steps")
+        epochs = -(-local_update_steps // num_batches)
+        return cls(epochs, num_batches, local_update_steps % num_batches or num_batches)
+
+    @classmethod
+    def for_evaluation(cls, num_batches: int) -> RoutinePlan:
+        """One pass over the split."""
+        return cls(1, num_batches, num_batches)
+
+
+@dataclass(slots=True)
+class LaneResult:
+    """What one model's routine produced, read right after its ``on_fit_end`` hooks."""
+
+    model_idx: int
+    num_samples: int
+    metrics: dict[str, Any] = field(default_factory=dict)
+
+
+class RoutineHost(Protocol):
+    """What a routine needs from its trainer (``Trainer`` provides all of it)."""
+
+    ctx: Context
+
+    def _enter_mode(self, mode: str) -> Any: ...
+    def _exit_mode(self, token: Any) -> None: ...
+    def _hook_guard(self, mode: str) -> Callable[[], AbstractContextManager[Any]] | None: ...
+    def _switch_model_ctx(self, next_model_idx: int | None = None) -> None: ...
+    def _lane_result(self, model_idx: int) -> LaneResult: ...
+
+
+class RoutineRun:
+    """One run of the routine: iterate it for points; read ``results`` when it finished.
+
+    ``iter(run)`` is the underlying generator, so draining costs nothing extra per point.
+    """
+
+    def __init__(self, host: RoutineHost, mode: str, split: str, lanes: Sequence[Lane],
+                 plan: RoutinePlan, *, parallel: bool = False) -> None:
+        if not lanes:
+            raise HookscopeError("a routine needs at least one hook set")
+        self.host = host
+        self.ctx = host.ctx
+        self.mode = mode
+        self.split = split
+        self.lanes = tuple(lanes)
+        self.plan = plan
+        self.parallel = parallel
+        self.results: list[LaneResult] = []
+        self.finished = False
+        self.error: HookError | None = None
+        self._decision: str | None = None
+        self._guard = host._hook_guard(mode)
+        self._gen: PointStream = self._points()
+
+    def __iter__(self) -> Iterator[Point]:
+        return self._gen
+
+    def __next__(self) -> Point:
+        return next(self._gen)
+
+    def __repr__(self) -> str:
+        state = "finished" if self.finished else "error" if self.error else "running"
+        return f"<RoutineRun {self.mode}/{self.split} {len(self.lanes)} lane(s) {state}>"
+
+    def drain(self) -> list[LaneResult]:
+        """Run to the end (raising HookError if a hook raises); return the lane results."""
+        deque(self._gen, maxlen=0)
+        return self.results
+
+    def close(self) -> None:
+        """Abandon the run; scoped variables and modes are restored."""
+        self._gen.close()
+
+    def resolve_error(self, decision: str) -> None:
+        """At an ERROR point, choose "retry" (run the hook again) or "skip" (go on)."""
+        if self.error is None:
+            raise HookscopeError("resolve_error() is only valid at an ERROR point")
+        if decision not in ERROR_DECISIONS:
+            raise HookscopeError(f"decision must be one of {ERROR_DECISIONS}, got {decision!r}")
+        self._decision = decision
+
+    # -- the generator -----------------------------------------------------------------
+    def _points(self) -> PointStream:
+        ctx, host = self.ctx, self.host
+        token = ctx.enter_routine()
+        d = ctx.__dict__
+        d["cur_mode"] = self.mode
+        d["cur_split"] = self.split
+        mode_token = host._enter_mode(self.mode)
+        try:
+            groups = [self.lanes] if self.parallel else [(lane,) for lane in self.lanes]
+            for group in groups:
+                yield from self._run_group(group)
+            self.finished = True
+        finally:
+            host._exit_mode(mode_token)
+            ctx.exit_routine(token)
+            if len(self.lanes) > 1:
+                host._switch_model_ctx(token.lane)
+
+    def _run_group(self, group: Sequence[Lane]) -> PointStream:
+        ctx, plan, fire = self.ctx, self.plan, self._fire
+        d = ctx.__dict__
+        multi = len(group) > 1
+        release = ctx.release_all_lanes if multi else ctx.release
+        self.host._switch_model_ctx(group[0][0])
+        try:
+            yield from fire((ON_FIT_START,), group, None, None)
+            for epoch_i in range(plan.num_epochs):
+                d["cur_epoch_i"] = epoch_i
+                yield from fire((ON_EPOCH_START,), group, epoch_i, None)
+                for batch_i in range(plan.batches_in(epoch_i)):
+                    d["cur_batch_i"] = batch_i
+                    yield from fire(BATCH_TRIGGERS, group, epoch_i, batch_i)
+                    release(_BATCH)
+                d["cur_batch_i"] = None
+                yield from fire((ON_EPOCH_END,), group, epoch_i, None)
+                release(_EPOCH)
+            d["cur_epoch_i"] = None
+            yield from fire((ON_FIT_END,), group, None, None, self._collect)
+        finally:
+            for lifecycle in (_BATCH, _EPOCH, _ROUTINE):
+                ctx.release_all_lanes(lifecycle)
+            d["cur_epoch_i"] = d["cur_batch_i"] = None
+
+    def _collect(self, model_idx: int) -> None:
+        self.results.append(self.host._lane_result(model_idx))
+
+    def _fire(self, triggers: tuple[str, ...], group: Sequence[Lane], epoch_i: int | None,
+              batch_i: int | None, after_lane: Callable[[int], None] | None = None
+              ) -> PointStream:
+        """Fire each trigger in turn, for every lane of the group (one generator per batch)."""
+        ctx, guard = self.ctx, self._guard
+        set_point = object.__setattr__
+        switch = self.host._switch_model_ctx if len(group) > 1 else None
+        for trigger in triggers:
+            for model_idx, hookset in group:
+                if switch is not None:
+                    switch(model_idx)
+                yield Point(TRIGGER, self, trigger, epoch_i, batch_i, model_idx, None, -1)
+                for position, hook in enumerate(hookset._hooks[trigger]):
+                    point = Point(HOOK, self, trigger, epoch_i, batch_i, model_idx, hook,
+                                  position)
+                    set_point(ctx, "_point", point)
+                    yield point
+                    try:
+                        if guard is None:
+                            hook(ctx)
+                        else:
+                            with guard():
+                                hook(ctx)
+                    except Exception as exc:
+                        completed = yield from self._recover(point, exc)
+                        if not completed:
+                            continue
+                    yield Point(HOOK_DONE, self, trigger, epoch_i, batch_i, model_idx, hook,
+                                position)
+                if after_lane is not None:
+                    after_lane(model_idx)
+
+    def _recover(self, point: Point, exc: Exception) -> Generator[Point, None, bool]:
+        """Yield ERROR points until the consumer retries successfully or skips."""
+        hook: Hook = point.hook  # type: ignore[assignment]
+        while True:
+            error = HookError(exc, hook_name=hook_name(hook),
+                              hook_location=describe_hook(hook).location,
+                              trigger=point.trigger, mode=self.mode, split=self.split,
+                              epoch_i=point.epoch_i, batch_i=point.batch_i,
+                              model_idx=point.model_idx)
+            error.__cause__ = exc
+            self.error, self._decision = error, None
+            yield Point(ERROR, self, point.trigger, point.epoch_i, point.batch_i,
+                        point.model_idx, hook, point.position, error)
+            decision, self.error, self._decision = self._decision, None, None
+            if decision is None:
+                raise error from exc
+            if decision == "skip":
+                return False
+            object.__setattr__(self.ctx, "_point", point)
+            try:
+                if self._guard is None:
+                    hook(self.ctx)
+                else:
+                    with self._guard():
+                        hook(self.ctx)
+                return True
+            except Exception as again:
+                exc = again

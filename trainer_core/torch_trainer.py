@@ -1,0 +1,306 @@
+"""TorchTrainer: data parsing, default hooks, model modes and parameters for PyTorch.
+
+The default hooks are small static methods named as in FederatedScope, so a subclass can
+override one (``def _hook_on_batch_forward(self, ctx)``) and ported code can refer to them
+by name. Each docstring lists the ctx fields it reads and writes; batch-level values are
+``CtxVar(..., Lifecycle.BATCH)`` so nothing outlives its batch (the lifecycle checker stays
+silent on the defaults).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from trainer_core.batching import make_batches
+from trainer_core.checkpoint import check_state, load_checkpoint, save_checkpoint
+from trainer_core.context import CtxVar, Lifecycle
+from trainer_core.errors import ConfigError, DataSplitError, describe_type, did_you_mean
+from trainer_core.metrics import check_metric_names, compute_metrics
+from trainer_core.routine import RoutinePlan
+from trainer_core.settings import (
+    CriterionSettings,
+    OptimizerSettings,
+    RegularizerSettings,
+    TrainerConfig,
+)
+from trainer_core.trainer import SPLITS, Trainer
+
+BATCH, EPOCH, ROUTINE = Lifecycle.BATCH, Lifecycle.EPOCH, Lifecycle.ROUTINE
+
+
+def build_optimizer(model: torch.nn.Module, settings: OptimizerSettings) -> torch.optim.Optimizer:
+    """``torch.optim.<type>(params, lr=..., **kwargs)``; errors name the config key."""
+    cls = getattr(torch.optim, settings.type, None)
+    if not (isinstance(cls, type) and issubclass(cls, torch.optim.Optimizer)):
+        names = [n for n in dir(torch.optim) if isinstance(getattr(torch.optim, n), type)]
+        raise ConfigError(f"unknown optimizer '{settings.type}'"
+                          f"{did_you_mean(settings.type, names)}", key_path="train.optimizer.type")
+    try:
+        return cls(model.parameters(), lr=settings.lr, **dict(settings.kwargs))
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"{settings.type} rejects its settings: {exc}",
+                          key_path="train.optimizer") from exc
+
+
+def build_criterion(settings: CriterionSettings) -> torch.nn.Module:
+    """``torch.nn.<type>()``."""
+    cls = getattr(torch.nn, settings.type, None)
+    if not (isinstance(cls, type) and issubclass(cls, torch.nn.Module)
+            and settings.type.endswith("Loss")):
+        names = [n for n in dir(torch.nn) if n.endswith("Loss")]
+        raise ConfigError(f"unknown criterion '{settings.type}'"
+                          f"{did_you_mean(settings.type, names)}", key_path="criterion.type")
+    return cls()
+
+
+def _l2_penalty(ctx: Any) -> torch.Tensor:
+    return sum((p * p).sum() for p in ctx.model.parameters() if p.requires_grad) / 2
+
+
+REGULARIZERS: dict[str, Callable[[Any], Any] | None] = {"": None, "l2": _l2_penalty}
+
+
+def build_regularizer(settings: RegularizerSettings) -> Callable[[Any], Any] | None:
+    """The penalty function for ``regularizer.type`` ('' for none)."""
+    if settings.type not in REGULARIZERS:
+        raise ConfigError(f"unknown regularizer '{settings.type}'"
+                          f"{did_you_mean(settings.type, REGULARIZERS)}; known: "
+                          f"{', '.join(repr(k) for k in REGULARIZERS)}",
+                          key_path="regularizer.type")
+    return REGULARIZERS[settings.type]
+
+
+class TorchTrainer(Trainer):
+    """FederatedScope's GeneralTorchTrainer, with its known defects fixed.
+
+    ``data`` maps split names (train / val / test) to a Dataset, a DataLoader or
+    ``{"x": tensor, "y": tensor}``; ``config`` is a TrainerConfig or a mapping of
+    FederatedScope keys.
+    """
+
+    def __init__(self, model: torch.nn.Module, data: Mapping[str, Any],
+                 device: str | torch.device = "cpu",
+                 config: TrainerConfig | Mapping[str, Any] | None = None,
+                 only_for_eval: bool = False) -> None:
+        if not isinstance(model, torch.nn.Module):
+            raise TypeError(f"model must be a torch.nn.Module, got {describe_type(model)}")
+        super().__init__(model, data, torch.device(device), config, only_for_eval)
+
+    # -- data and running variables ---------------------------------------------------
+    def parse_data(self, data: Any) -> dict[str, Any]:
+        """Per split: ``{split}_data``, ``{split}_loader`` (a Batches) and ``num_{split}_data``."""
+        if not isinstance(data, Mapping):
+            raise DataSplitError(f"data must be a dict of splits ({', '.join(SPLITS)}), "
+                                 f"got {describe_type(data)}")
+        loader_cfg = self.cfg.dataloader
+        attributes: dict[str, Any] = {}
+        for split, value in data.items():
+            if split not in SPLITS:
+                raise DataSplitError(f"data has key '{split}'{did_you_mean(split, SPLITS)}; "
+                                     f"splits are {', '.join(SPLITS)}", split=str(split))
+            if value is None:
+                continue
+            batches = make_batches(split, value, batch_size=loader_cfg.batch_size,
+                                   shuffle=loader_cfg.shuffle and split == "train",
+                                   drop_last=loader_cfg.drop_last, seed=self.cfg.seed,
+                                   device=self.ctx.device)
+            attributes[f"{split}_data"] = value
+            attributes[f"{split}_loader"] = batches
+            attributes[f"num_{split}_data"] = batches.num_samples
+        return attributes
+
+    def setup_vars(self) -> None:
+        """Criterion, regularizer, grad clip and the batch/epoch counts FederatedScope keeps."""
+        ctx, cfg = self.ctx, self.cfg
+        ctx.criterion = build_criterion(cfg.criterion)
+        ctx.regularizer = build_regularizer(cfg.regularizer)
+        ctx.grad_clip = cfg.grad.grad_clip
+        check_metric_names(cfg.eval.metrics)
+        if cfg.train.local_update_steps < 0:
+            raise ConfigError("must be >= 0", key_path="train.local_update_steps")
+        for split in SPLITS:
+            loader = ctx.get(f"{split}_loader")
+            if loader is not None:
+                setattr(ctx, f"num_{split}_batch", len(loader))
+        if ctx.get("train_loader") is not None and not self.only_for_eval:
+            build_optimizer(ctx.model, cfg.train.optimizer)  # fail now, not at on_fit_start
+            plan = RoutinePlan.for_training(ctx.num_train_batch, cfg.train.local_update_steps,
+                                            cfg.train.batch_or_epoch)
+            ctx.num_train_epoch = plan.num_epochs
+            ctx.num_train_batch_last_epoch = plan.last_epoch_batches
+            ctx.num_total_train_batch = plan.total_batches
+
+    # -- default hooks ----------------------------------------------------------------
+    def register_default_hooks_train(self) -> None:
+        """FederatedScope's training pipeline."""
+        for hook, trigger in (
+            (self._hook_on_fit_start_init, "on_fit_start"),
+            (self._hook_on_epoch_start, "on_epoch_start"),
+            (self._hook_on_batch_start_init, "on_batch_start"),
+            (self._hook_on_batch_forward, "on_batch_forward"),
+            (self._hook_on_batch_forward_regularizer, "on_batch_forward"),
+            (self._hook_on_batch_backward, "on_batch_backward"),
+            (self._hook_on_batch_end, "on_batch_end"),
+            (self._hook_on_fit_end, "on_fit_end"),
+        ):
+            self.register_hook_in_train(hook, trigger)
+
+    def register_default_hooks_eval(self) -> None:
+        """FederatedScope's evaluation pipeline (no regularizer, no backward)."""
+        for hook, trigger in (
+            (self._hook_on_fit_start_init, "on_fit_start"),
+            (self._hook_on_epoch_start, "on_epoch_start"),
+            (self._hook_on_batch_start_init, "on_batch_start"),
+            (self._hook_on_batch_forward, "on_batch_forward"),
+            (self._hook_on_batch_end, "on_batch_end"),
+            (self._hook_on_fit_end, "on_fit_end"),
+        ):
+            self.register_hook_in_eval(hook, trigger)
+
+    @staticmethod
+    def _hook_on_fit_start_init(ctx: Any) -> None:
+        """Prepare the model, the optimizer (train mode) and the routine's statistics.
+
+        Reads: model, device, cur_mode, cfg.train.optimizer.
+        Writes: optimizer (routine, train mode only), num_samples, loss_batch_total,
+        loss_regular_total, ys_true, ys_prob (routine).
+        """
+        ctx.model.to(ctx.device)
+        if ctx.cur_mode == "train":
+            ctx.optimizer = CtxVar(build_optimizer(ctx.model, ctx.cfg.train.optimizer), ROUTINE)
+        ctx.num_samples = CtxVar(0, ROUTINE)
+        ctx.loss_batch_total = CtxVar(0.0, ROUTINE)
+        ctx.loss_regular_total = CtxVar(0.0, ROUTINE)
+        ctx.ys_true = CtxVar([], ROUTINE)
+        ctx.ys_prob = CtxVar([], ROUTINE)
+
+    @staticmethod
+    def _hook_on_epoch_start(ctx: Any) -> None:
+        """Start one pass over the split's batches.
+
+        Reads: cur_split, {cur_split}_loader, cur_model_idx. Writes: batch_iter (epoch).
+        """
+        loader = ctx.get(f"{ctx.cur_split}_loader")
+        ctx.batch_iter = CtxVar(loader.epoch(ctx.cur_model_idx), EPOCH)
+
+    @staticmethod
+    def _hook_on_batch_start_init(ctx: Any) -> None:
+        """Fetch the next batch. Reads: batch_iter. Writes: data_batch (batch)."""
+        ctx.data_batch = CtxVar(next(ctx.batch_iter), BATCH)
+
+    @staticmethod
+    def _hook_on_batch_forward(ctx: Any) -> None:
+        """Forward pass and loss.
+
+        Reads: data_batch, device, model, criterion.
+        Writes: y_true, y_prob, loss_batch, batch_size (batch).
+        """
+        batch = ctx.data_batch
+        x, label = batch[0], batch[1]
+        device = ctx.device
+        if x.device != device:
+            x, label = x.to(device), label.to(device)
+        pred = ctx.model(x)
+        if label.dim() == 0:
+            label = label.unsqueeze(0)
+        ctx.y_true = CtxVar(label, BATCH)
+        ctx.y_prob = CtxVar(pred, BATCH)
+        ctx.loss_batch = CtxVar(ctx.criterion(pred, label), BATCH)
+        ctx.batch_size = CtxVar(len(label), BATCH)
+
+    @staticmethod
+    def _hook_on_batch_forward_regularizer(ctx: Any) -> None:
+        """Add the configured penalty: loss_task = loss_batch + mu * regularizer(ctx).
+
+        Reads: loss_batch, regularizer, cfg.regularizer.mu.
+        Writes: loss_task, and loss_regular when a regularizer is configured (batch).
+        """
+        regularizer = ctx.regularizer
+        if regularizer is None:
+            ctx.loss_task = CtxVar(ctx.loss_batch, BATCH)
+            return
+        loss_regular = ctx.cfg.regularizer.mu * regularizer(ctx)
+        ctx.loss_regular = CtxVar(loss_regular, BATCH)
+        ctx.loss_task = CtxVar(ctx.loss_batch + loss_regular, BATCH)
+
+    @staticmethod
+    def _hook_on_batch_backward(ctx: Any) -> None:
+        """Backward pass, gradient clipping (grad_clip > 0) and optimizer step.
+
+        Reads: optimizer, loss_task, grad_clip, model. Writes: nothing in ctx.
+        """
+        optimizer = ctx.optimizer
+        optimizer.zero_grad()
+        ctx.loss_task.backward()
+        if ctx.grad_clip > 0:
+            torch.nn.utils.clip_grad_norm_(ctx.model.parameters(), ctx.grad_clip)
+        optimizer.step()
+
+    @staticmethod
+    def _hook_on_batch_end(ctx: Any) -> None:
+        """Accumulate the routine's statistics (detached: no graph is kept).
+
+        Reads: batch_size, loss_batch, loss_regular, y_true, y_prob.
+        Writes: num_samples, loss_batch_total, loss_regular_total; appends to ys_true, ys_prob.
+        """
+        size = ctx.batch_size
+        ctx.num_samples += size
+        ctx.loss_batch_total += ctx.loss_batch.item() * size
+        loss_regular = ctx.get("loss_regular", 0.0)
+        if loss_regular:
+            ctx.loss_regular_total += float(loss_regular)
+        ctx.ys_true.append(ctx.y_true.detach())
+        ctx.ys_prob.append(ctx.y_prob.detach())
+
+    @staticmethod
+    def _hook_on_fit_end(ctx: Any) -> None:
+        """Compute the metrics. Reads: the routine's statistics. Writes: eval_metrics."""
+        ctx.eval_metrics = compute_metrics(ctx.cur_split, ctx.ys_true, ctx.ys_prob,
+                                           ctx.loss_batch_total, ctx.num_samples,
+                                           ctx.cfg.eval.metrics)
+
+    # -- routine host: modes -----------------------------------------------------------
+    def _models(self) -> Sequence[torch.nn.Module]:
+        return self.ctx.get("models") or [self.ctx.model]
+
+    def _enter_mode(self, mode: str) -> Any:
+        previous = [m.training for m in self._models()]
+        for model in self._models():
+            model.train(mode == "train")
+        return previous
+
+    def _exit_mode(self, token: Any) -> None:
+        for model, was_training in zip(self._models(), token, strict=False):
+            model.train(was_training)
+
+    def _hook_guard(self, mode: str) -> Callable[[], AbstractContextManager[Any]] | None:
+        # Gradient mode is thread-local and a paused routine may resume on another thread,
+        # so evaluation hooks run under no_grad one call at a time.
+        return None if mode == "train" else torch.no_grad
+
+    # -- parameters and files ---------------------------------------------------------
+    def get_model_para(self) -> dict[str, torch.Tensor]:
+        """A detached copy of the model's state dict."""
+        return {k: v.detach().clone() for k, v in self.ctx.model.state_dict().items()}
+
+    def update(self, model_parameters: Mapping[str, torch.Tensor], strict: bool = False) -> None:
+        """Load parameters into the model; CheckpointError (model untouched) if they don't fit."""
+        check_state(self.ctx.model, model_parameters, strict=strict)
+        self.ctx.model.load_state_dict(dict(model_parameters), strict=strict)
+
+    def save_model(self, path: str | Path, cur_round: int = -1) -> Path:
+        """Write ``{'cur_round', 'model'}`` atomically (temp file + rename)."""
+        return save_checkpoint(path, {"cur_round": cur_round,
+                                      "model": self.ctx.model.state_dict()})
+
+    def load_model(self, path: str | Path) -> int:
+        """Load a file written by save_model; returns its round. Bad file: model untouched."""
+        payload = load_checkpoint(path)
+        check_state(self.ctx.model, payload["model"], strict=True, source=str(path))
+        self.ctx.model.load_state_dict(payload["model"])
+        return int(payload.get("cur_round", -1))

@@ -1,0 +1,249 @@
+"""Trainer: the FederatedScope-shaped base — hook-set API, routine entry points, data split.
+
+It knows nothing about torch: :class:`~trainer_core.torch_trainer.TorchTrainer` adds data
+parsing, default hooks, model modes and parameters. Every hook-set method below forwards to
+one :class:`~trainer_core.hooks.HookSet` operation; there is no per-mode copy of the logic.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
+from typing import Any
+
+from trainer_core.context import MODE, Context
+from trainer_core.errors import DataSplitError, HookscopeError
+from trainer_core.hooks import Hook, HookSet
+from trainer_core.routine import Lane, LaneResult, RoutinePlan, RoutineRun
+from trainer_core.settings import TrainerConfig
+from trainer_core.triggers import TRIGGERS, Trigger
+
+SPLITS = ("train", "val", "test")
+HookSetLike = HookSet | Mapping[str, Sequence[Hook]]
+
+
+class Trainer:
+    """Local learning as a Context plus hook sets; see the package README for the model.
+
+    Subclasses implement :meth:`parse_data` and register their default hooks in
+    :meth:`register_default_hooks_train` / :meth:`register_default_hooks_eval`.
+    """
+
+    #: FederatedScope's name for the trigger list.
+    HOOK_TRIGGER: tuple[str, ...] = TRIGGERS
+
+    def __init__(self, model: Any, data: Any, device: Any = "cpu",
+                 config: TrainerConfig | Mapping[str, Any] | None = None,
+                 only_for_eval: bool = False) -> None:
+        self.cfg = TrainerConfig.coerce(config)
+        self.only_for_eval = only_for_eval
+        self.ctx = Context(model=model, cfg=self.cfg, data=data, device=device)
+        for name, value in self.parse_data(data).items():
+            setattr(self.ctx, name, value)
+        self.setup_vars()
+        self.hooks_in_train = HookSet("train")
+        self.hooks_in_eval = HookSet("eval")
+        if not only_for_eval:
+            self.register_default_hooks_train()
+        self.register_default_hooks_eval()
+
+    # -- for subclasses ---------------------------------------------------------------
+    def parse_data(self, data: Any) -> dict[str, Any]:
+        """Return ctx attributes for the data: ``{split}_loader``, ``num_{split}_data``..."""
+        raise NotImplementedError
+
+    def setup_vars(self) -> None:
+        """Set running variables in ctx once the data is parsed (counts of batches...)."""
+
+    def register_default_hooks_train(self) -> None:
+        """Register the default training hooks (none in the base class)."""
+
+    def register_default_hooks_eval(self) -> None:
+        """Register the default evaluation hooks (none in the base class)."""
+
+    @property
+    def model_nums(self) -> int:
+        """How many internal models (1 unless multi-model)."""
+        return 1
+
+    # -- hook sets: FederatedScope's API ----------------------------------------------
+    def register_hook_in_train(self, new_hook: Hook, trigger: str | Trigger,
+                               insert_pos: int | None = None,
+                               base_hook: Hook | str | None = None,
+                               insert_mode: str = "before") -> int:
+        """Add a training hook; see :meth:`HookSet.register` for the position rules."""
+        return self.hooks_in_train.register(new_hook, trigger, insert_pos, base_hook,
+                                            insert_mode)
+
+    def register_hook_in_eval(self, new_hook: Hook, trigger: str | Trigger,
+                              insert_pos: int | None = None,
+                              base_hook: Hook | str | None = None,
+                              insert_mode: str = "before") -> int:
+        """Add an evaluation hook; see :meth:`HookSet.register` for the position rules."""
+        return self.hooks_in_eval.register(new_hook, trigger, insert_pos, base_hook,
+                                           insert_mode)
+
+    def replace_hook_in_train(self, new_hook: Hook, target_trigger: str | Trigger,
+                              target_hook_name: str) -> tuple[Hook, ...]:
+        """Replace training hooks by name, in place; returns the replaced hooks."""
+        return self.hooks_in_train.replace(new_hook, target_trigger, target_hook_name)
+
+    def replace_hook_in_eval(self, new_hook: Hook, target_trigger: str | Trigger,
+                             target_hook_name: str) -> tuple[Hook, ...]:
+        """Replace evaluation hooks by name, in place; returns the replaced hooks."""
+        return self.hooks_in_eval.replace(new_hook, target_trigger, target_hook_name)
+
+    def reset_hook_in_train(self, target_trigger: str | Trigger,
+                            target_hook_name: str | None = None) -> tuple[Hook, ...]:
+        """Clear a training trigger, or remove its hooks of one name; returns them."""
+        return self.hooks_in_train.reset(target_trigger, target_hook_name)
+
+    def reset_hook_in_eval(self, target_trigger: str | Trigger,
+                           target_hook_name: str | None = None) -> tuple[Hook, ...]:
+        """Clear an evaluation trigger, or remove its hooks of one name; returns them."""
+        return self.hooks_in_eval.reset(target_trigger, target_hook_name)
+
+    def move_hook_in_train(self, trigger: str | Trigger, position: int, new_position: int,
+                           to_trigger: str | Trigger | None = None) -> None:
+        """Reorder training hooks (FederatedScope has no equivalent)."""
+        self.hooks_in_train.move(trigger, position, new_position, to_trigger)
+
+    def move_hook_in_eval(self, trigger: str | Trigger, position: int, new_position: int,
+                          to_trigger: str | Trigger | None = None) -> None:
+        """Reorder evaluation hooks (FederatedScope has no equivalent)."""
+        self.hooks_in_eval.move(trigger, position, new_position, to_trigger)
+
+    def hook_set(self, mode: str = "train", model_idx: int = 0) -> HookSet:
+        """The hook set a routine of ``mode`` runs for model ``model_idx``."""
+        if model_idx != 0:
+            raise HookscopeError(f"model_idx {model_idx} is out of range: this trainer has "
+                                 f"one model")
+        return self.hooks_in_train if _is_train(mode) else self.hooks_in_eval
+
+    def hook_sets(self) -> list[tuple[str, int, HookSet]]:
+        """Every hook set as (mode, model_idx, hook set): train first, then eval."""
+        return [("train", 0, self.hooks_in_train), ("eval", 0, self.hooks_in_eval)]
+
+    # -- routines -----------------------------------------------------------------------
+    def iter_routine(self, mode: str = "train", split: str | None = None,
+                     hooks_set: Any = None) -> RoutineRun:
+        """A routine as a stream of points, for the debugger (or for your own loop)."""
+        split = split or ("train" if _is_train(mode) else "test")
+        self.check_split(split)
+        plan = self.plan_for(mode, split)
+        return RoutineRun(self, mode, split, self._lanes(mode, hooks_set), plan,
+                          parallel=self._parallel())
+
+    def _run_routine(self, mode: str, hooks_set: Any, dataset_name: str | None = None) -> int:
+        """FederatedScope's entry point: run a routine to the end, return its sample count."""
+        run = self.iter_routine(mode, dataset_name, hooks_set)
+        results = run.drain()
+        return results[0].num_samples if results else 0
+
+    def train(self, target_data_split_name: str = "train",
+              hooks_set: Any = None) -> tuple[int, Any, dict[str, Any]]:
+        """Run the training routine; returns (num_samples, model parameters, metrics)."""
+        results = self.iter_routine(MODE.TRAIN, target_data_split_name, hooks_set).drain()
+        return results[0].num_samples, self.get_model_para(), _merge_metrics(results)
+
+    def evaluate(self, target_data_split_name: str = "test",
+                 hooks_set: Any = None) -> dict[str, Any]:
+        """Run the evaluation routine on a split; returns its metrics.
+
+        As in FederatedScope, a split the trainer has no data for gives ``{}``.
+        """
+        if not self.has_split(target_data_split_name):
+            self.ctx.eval_metrics = {}
+            return {}
+        mode = MODE.VAL if target_data_split_name == "val" else MODE.TEST
+        results = self.iter_routine(mode, target_data_split_name, hooks_set).drain()
+        return _merge_metrics(results)
+
+    def validate(self, target_data_split_name: str = "val",
+                 hooks_set: Any = None) -> dict[str, Any]:
+        """Evaluate on the validation split."""
+        return self.evaluate(target_data_split_name, hooks_set)
+
+    def get_model_para(self) -> Any:
+        """The model's parameters (TorchTrainer returns a state dict)."""
+        return None
+
+    # -- routine host interface -------------------------------------------------------
+    def plan_for(self, mode: str, split: str) -> RoutinePlan:
+        """Epochs and batches a routine of ``mode`` on ``split`` runs."""
+        batches = self.ctx.get(f"num_{split}_batch", 0)
+        if _is_train(mode):
+            train = self.cfg.train
+            return RoutinePlan.for_training(batches, train.local_update_steps,
+                                            train.batch_or_epoch)
+        return RoutinePlan.for_evaluation(batches)
+
+    def has_split(self, split: str) -> bool:
+        """True when the trainer has data for ``split``."""
+        return self.ctx.get(f"{split}_loader") is not None
+
+    def check_split(self, split: str) -> None:
+        """Raise DataSplitError naming the splits there are when ``split`` has no data."""
+        if not self.has_split(split):
+            present = [s for s in SPLITS if self.has_split(s)] or ["none"]
+            raise DataSplitError(f"no data for split '{split}'; this trainer has: "
+                                 f"{', '.join(present)}", split=split)
+
+    def _lanes(self, mode: str, hooks_set: Any) -> list[Lane]:
+        if hooks_set is None:
+            return [(0, self.hook_set(mode))]
+        return [(0, _as_hookset(hooks_set, mode))]
+
+    def _parallel(self) -> bool:
+        return False
+
+    def _enter_mode(self, mode: str) -> Any:
+        return None
+
+    def _exit_mode(self, token: Any) -> None:
+        return None
+
+    def _hook_guard(self, mode: str) -> Callable[[], AbstractContextManager[Any]] | None:
+        return None
+
+    def _switch_model_ctx(self, next_model_idx: int | None = None) -> None:
+        """Make model ``next_model_idx`` current (a no-op with one model)."""
+        if next_model_idx:
+            raise HookscopeError(f"model index {next_model_idx} is out of range: this trainer "
+                                 f"has one model")
+
+    def _lane_result(self, model_idx: int) -> LaneResult:
+        ctx = self.ctx
+        metrics = ctx.get("eval_metrics")
+        return LaneResult(model_idx, int(ctx.get("num_samples", 0) or 0),
+                          dict(metrics) if isinstance(metrics, Mapping) else {})
+
+
+def _is_train(mode: str) -> bool:
+    if mode in (MODE.TRAIN, "finetune"):
+        return True
+    if mode in (MODE.VAL, MODE.TEST, "eval"):
+        return False
+    raise HookscopeError(f"unknown mode {mode!r}; use 'train', 'val' or 'test'")
+
+
+def _as_hookset(hooks_set: Any, mode: str) -> HookSet:
+    if isinstance(hooks_set, HookSet):
+        return hooks_set
+    if isinstance(hooks_set, Mapping):
+        return HookSet("train" if _is_train(mode) else "eval", hooks_set)
+    raise HookscopeError(f"hooks_set must be a HookSet or a mapping of trigger -> hooks, "
+                         f"got {type(hooks_set).__name__}")
+
+
+def _merge_metrics(results: Sequence[LaneResult]) -> dict[str, Any]:
+    """Model 0's metrics as they are; other models' keys prefixed ``model{i}_``."""
+    merged: dict[str, Any] = {}
+    for result in results:
+        prefix = f"model{result.model_idx}_" if result.model_idx else ""
+        for key, value in result.metrics.items():
+            merged[prefix + key] = value
+    if not results:
+        warnings.warn("the routine produced no results", RuntimeWarning, stacklevel=3)
+    return merged
