@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -11,23 +10,12 @@ from typing import Any
 import torch
 
 from trainer_core.errors import CheckpointError
+from trainer_core.files import atomic_write
 
 
 def save_checkpoint(path: str | os.PathLike[str], payload: Mapping[str, Any]) -> Path:
-    """Write ``payload`` with torch.save to a temp file beside ``path``, then rename it."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            torch.save(dict(payload), handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return target
+    """Write ``payload`` with torch.save, atomically (temp file beside ``path``, rename)."""
+    return atomic_write(path, lambda handle: torch.save(dict(payload), handle))
 
 
 def load_checkpoint(path: str | os.PathLike[str]) -> dict[str, Any]:

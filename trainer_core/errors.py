@@ -74,6 +74,19 @@ class ConfigError(HookscopeError, ValueError):
         self.reason = message
 
 
+class UnresolvedReference(HookscopeError, LookupError):
+    """A reference (hook name, ``module:attr``, ``file.py:attr``) that leads nowhere.
+
+    Keeps ``reference``, ``reason`` and ``kind`` ("hook", "model", ...).
+    """
+
+    def __init__(self, reference: str, reason: str, *, kind: str = "hook") -> None:
+        super().__init__(f"{kind} reference '{reference}': {reason}")
+        self.reference = reference
+        self.reason = reason
+        self.kind = kind
+
+
 class HookError(HookscopeError):
     """A hook raised while a routine ran it.
 
