@@ -140,7 +140,7 @@ class Context:
     * set by the default hooks: ``optimizer`` (routine), ``batch_iter`` (epoch),
       ``data_batch``, ``y_true``, ``y_prob``, ``loss_batch``, ``loss_regular``,
       ``loss_task``, ``batch_size`` (batch), ``num_samples``, ``loss_batch_total``,
-      ``loss_regular_total``, ``ys_true``, ``ys_prob`` (routine) and ``eval_metrics``.
+      ``loss_regular_total``, ``running_metrics`` (routine) and ``eval_metrics``.
     """
 
     __slots__ = ("__dict__", "_dirty", "_first", "_lane", "_lane_frames", "_last", "_lc",

@@ -20,7 +20,7 @@ from trainer_core.batching import make_batches
 from trainer_core.checkpoint import check_state, load_checkpoint, save_checkpoint
 from trainer_core.context import CtxVar, Lifecycle
 from trainer_core.errors import ConfigError, DataSplitError, describe_type, did_you_mean
-from trainer_core.metrics import check_metric_names, compute_metrics
+from trainer_core.metrics import RunningMetrics, check_metric_names, compute_metrics
 from trainer_core.routine import RoutinePlan
 from trainer_core.settings import (
     CriterionSettings,
@@ -166,9 +166,9 @@ class TorchTrainer(Trainer):
     def _hook_on_fit_start_init(ctx: Any) -> None:
         """Prepare the model, the optimizer (train mode) and the routine's statistics.
 
-        Reads: model, device, cur_mode, cfg.train.optimizer.
+        Reads: model, device, cur_mode, cfg.train.optimizer, cfg.eval.metrics.
         Writes: optimizer (routine, train mode only), num_samples, loss_batch_total,
-        loss_regular_total, ys_true, ys_prob (routine).
+        loss_regular_total, running_metrics (routine).
         """
         ctx.model.to(ctx.device)
         if ctx.cur_mode == "train":
@@ -176,8 +176,7 @@ class TorchTrainer(Trainer):
         ctx.num_samples = CtxVar(0, ROUTINE)
         ctx.loss_batch_total = CtxVar(0.0, ROUTINE)
         ctx.loss_regular_total = CtxVar(0.0, ROUTINE)
-        ctx.ys_true = CtxVar([], ROUTINE)
-        ctx.ys_prob = CtxVar([], ROUTINE)
+        ctx.running_metrics = CtxVar(RunningMetrics(ctx.cfg.eval.metrics), ROUTINE)
 
     @staticmethod
     def _hook_on_epoch_start(ctx: Any) -> None:
@@ -243,26 +242,25 @@ class TorchTrainer(Trainer):
 
     @staticmethod
     def _hook_on_batch_end(ctx: Any) -> None:
-        """Accumulate the routine's statistics (detached: no graph is kept).
+        """Add the batch to the routine's statistics (numbers only: no tensor is kept).
 
         Reads: batch_size, loss_batch, loss_regular, y_true, y_prob.
-        Writes: num_samples, loss_batch_total, loss_regular_total; appends to ys_true, ys_prob.
+        Writes: num_samples, loss_batch_total, loss_regular_total; updates running_metrics.
         """
         size = ctx.batch_size
         ctx.num_samples += size
         ctx.loss_batch_total += ctx.loss_batch.item() * size
-        loss_regular = ctx.get("loss_regular", 0.0)
-        if loss_regular:
-            ctx.loss_regular_total += float(loss_regular)
-        ctx.ys_true.append(ctx.y_true.detach())
-        ctx.ys_prob.append(ctx.y_prob.detach())
+        loss_regular = ctx.get("loss_regular")
+        if loss_regular is not None:
+            ctx.loss_regular_total += (loss_regular.item() if hasattr(loss_regular, "item")
+                                       else float(loss_regular))
+        ctx.running_metrics.update(ctx.y_true, ctx.y_prob)
 
     @staticmethod
     def _hook_on_fit_end(ctx: Any) -> None:
-        """Compute the metrics. Reads: the routine's statistics. Writes: eval_metrics."""
-        ctx.eval_metrics = compute_metrics(ctx.cur_split, ctx.ys_true, ctx.ys_prob,
-                                           ctx.loss_batch_total, ctx.num_samples,
-                                           ctx.cfg.eval.metrics)
+        """Report the metrics. Reads: the routine's statistics. Writes: eval_metrics."""
+        ctx.eval_metrics = compute_metrics(ctx.cur_split, ctx.loss_batch_total,
+                                           ctx.num_samples, ctx.running_metrics)
 
     # -- routine host: modes -----------------------------------------------------------
     def _models(self) -> Sequence[torch.nn.Module]:

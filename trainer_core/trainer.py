@@ -48,6 +48,15 @@ class Trainer:
             self.register_default_hooks_train()
         self.register_default_hooks_eval()
 
+    def __repr__(self) -> str:
+        splits = ", ".join(f"{s} {self.ctx.get(f'num_{s}_data')} samples / "
+                           f"{self.ctx.get(f'num_{s}_batch')} batches"
+                           for s in SPLITS if self.has_split(s))
+        hooks = ", ".join(f"{hs.label} {sum(len(h) for h in hs.values())}"
+                          for _, _, hs in self.hook_sets())
+        return (f"<{type(self).__name__} model={type(self.ctx.model).__name__} "
+                f"models={self.model_nums} splits=[{splits}] hooks=[{hooks}]>")
+
     # -- for subclasses ---------------------------------------------------------------
     def parse_data(self, data: Any) -> dict[str, Any]:
         """Return ctx attributes for the data: ``{split}_loader``, ``num_{split}_data``..."""

@@ -8,7 +8,7 @@ from sklearn.datasets import load_digits
 from torch.utils.data import DataLoader, Dataset, TensorDataset
 
 from tests.conftest import blobs, tiny_config, tiny_model
-from trainer_core.errors import CheckpointError, ConfigError, DataSplitError
+from trainer_core.errors import CheckpointError, ConfigError, DataSplitError, HookscopeError
 from trainer_core.settings import TrainerConfig
 from trainer_core.torch_trainer import TorchTrainer
 
@@ -161,12 +161,17 @@ def test_regression_with_mse(make_trainer):
     x = torch.randn(64, 3)
     y = x @ torch.tensor([1.0, -2.0, 0.5]) + 0.1
     trainer = TorchTrainer(torch.nn.Linear(3, 1), {"train": {"x": x, "y": y.unsqueeze(1)}},
-                           config={"criterion.type": "MSELoss", "eval.metrics": ["mse"],
+                           config={"criterion.type": "MSELoss", "eval.metrics": ["mse", "mae"],
                                    "train.local_update_steps": 30,
                                    "train.optimizer.lr": 0.1, "dataloader.batch_size": 16})
-    first = trainer.evaluate("train")["train_mse"]
+    first = trainer.evaluate("train")
     trainer.train()
-    assert trainer.evaluate("train")["train_mse"] < first / 20
+    after = trainer.evaluate("train")
+    assert after["train_mse"] < first["train_mse"] / 20
+    assert after["train_mae"] < first["train_mae"] / 4
+    with torch.no_grad():
+        direct = float(((trainer.ctx.model(x).squeeze(1) - y) ** 2).mean())
+    assert after["train_mse"] == pytest.approx(direct, rel=1e-4)
 
 
 # -- parameters and files ---------------------------------------------------------------------
@@ -244,3 +249,34 @@ def test_only_for_eval_registers_no_training_hooks():
     trainer = TorchTrainer(tiny_model(), {"test": blobs(8)}, only_for_eval=True)
     assert all(not hooks for hooks in trainer.hooks_in_train.values())
     assert trainer.evaluate("test")["test_total"] == 8
+
+
+def test_running_metrics_equal_a_direct_computation_in_constant_memory():
+    data = blobs(50, seed=3)
+    trainer = TorchTrainer(tiny_model(seed=4), {"test": data},
+                           config={"dataloader.batch_size": 7})
+    sizes = []
+    trainer.register_hook_in_eval(
+        lambda ctx: sizes.append(len(ctx.keys())), "on_batch_end")
+    result = trainer.evaluate("test")
+    with torch.no_grad():
+        logits = trainer.ctx.model(data["x"])
+    assert result["test_acc"] == pytest.approx(float((logits.argmax(1) == data["y"]).float()
+                                                      .mean()))
+    loss = torch.nn.functional.cross_entropy(logits, data["y"], reduction="sum")
+    assert result["test_loss"] == pytest.approx(float(loss), rel=1e-5)
+    assert len(set(sizes)) == 1  # nothing accumulates per batch in ctx
+
+
+def test_regression_metrics_on_classification_outputs_explain_themselves():
+    trainer = TorchTrainer(tiny_model(), {"test": blobs(8)}, config={"eval.metrics": ["mse"]})
+    with pytest.raises(HookscopeError, match=r"mse/mae need one prediction per target.*"
+                                             r"use 'acc' for classification"):
+        trainer.evaluate("test")
+
+
+def test_repr_summarises_splits_and_hooks(make_trainer):
+    text = repr(make_trainer(40, 20))
+    assert text.startswith("<TorchTrainer model=Sequential models=1")
+    assert "train 40 samples / 5 batches" in text and "test 20 samples / 3 batches" in text
+    assert "hooks=[train 8, eval 6]" in text
