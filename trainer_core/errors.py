@@ -97,8 +97,9 @@ class HookError(HookscopeError):
 
     def __init__(self, original: BaseException, *, hook_name: str, hook_location: str,
                  trigger: str, mode: str, split: str, epoch_i: int | None,
-                 batch_i: int | None, model_idx: int) -> None:
+                 batch_i: int | None, model_idx: int, hint: str = "") -> None:
         self.original = original
+        self.hint = hint
         self.hook_name = hook_name
         self.hook_location = hook_location
         self.trigger = trigger
@@ -122,8 +123,9 @@ class HookError(HookscopeError):
 
     def _message(self) -> str:
         kind = type(self.original).__name__
+        hint = f" ({self.hint})" if self.hint else ""
         return (f"hook '{self.hook_name}' ({self.hook_location}) raised {kind}: "
-                f"{self.original} {self.where()}")
+                f"{self.original}{hint} {self.where()}")
 
     def user_frame(self) -> tuple[str, int, str] | None:
         """The innermost traceback frame (file, line, function) of the original error."""

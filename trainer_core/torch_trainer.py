@@ -210,7 +210,7 @@ class TorchTrainer(Trainer):
         ctx.y_true = CtxVar(label, BATCH)
         ctx.y_prob = CtxVar(pred, BATCH)
         ctx.loss_batch = CtxVar(ctx.criterion(pred, label), BATCH)
-        ctx.batch_size = CtxVar(len(label), BATCH)
+        ctx.batch_size = CtxVar(label.shape[0], BATCH)  # len(tensor) is Python-level in torch
 
     @staticmethod
     def _hook_on_batch_forward_regularizer(ctx: Any) -> None:

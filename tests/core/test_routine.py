@@ -163,6 +163,25 @@ def test_train_raises_hook_error_naming_hook_trigger_epoch_and_batch(make_traine
     assert err.user_frame()[2] == "hook"
 
 
+def test_reading_a_released_attribute_is_explained_in_the_hook_error(make_trainer):
+    trainer = make_trainer(16, 0)
+
+    def late_reader(ctx):
+        return ctx.loss_batch  # released at the end of the batch
+
+    def typo(ctx):
+        return ctx.loss_bach
+
+    trainer.register_hook_in_train(late_reader, "on_epoch_end")
+    with pytest.raises(HookError, match=r"ctx\.loss_batch is gone: it was a CtxVar with "
+                                        r"lifecycle 'batch'.*at on_epoch_end, epoch 0"):
+        trainer.train()
+    trainer.reset_hook_in_train("on_epoch_end")
+    trainer.register_hook_in_train(typo, "on_batch_end")
+    with pytest.raises(HookError, match=r"did you mean 'loss_batch'"):
+        trainer.train()
+
+
 def test_failed_routine_leaves_no_stale_state(make_trainer):
     trainer = make_trainer(40, 0)
     trainer.ctx.model.eval()
@@ -279,3 +298,16 @@ def test_scoped_variables_are_released_at_the_end_of_each_batch_and_epoch(make_t
 
 def test_point_kind_values_are_stable_strings():
     assert [k.value for k in PointKind] == ["trigger", "hook", "hook_done", "error"]
+
+
+def test_schedule_is_the_routine_order_with_release_markers():
+    from trainer_core.routine import RoutinePlan, schedule
+
+    steps = [(str(s), e, b) for s, e, b in schedule(RoutinePlan(2, 2, 1))]
+    batch = ["on_batch_start", "on_batch_forward", "on_batch_backward", "on_batch_end", "batch"]
+    expected = [("on_fit_start", None, None), ("on_epoch_start", 0, None)]
+    expected += [(t, 0, 0) for t in batch] + [(t, 0, 1) for t in batch]
+    expected += [("on_epoch_end", 0, None), ("epoch", 0, None), ("on_epoch_start", 1, None)]
+    expected += [(t, 1, 0) for t in batch]
+    expected += [("on_epoch_end", 1, None), ("epoch", 1, None), ("on_fit_end", None, None)]
+    assert steps == expected
