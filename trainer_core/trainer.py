@@ -7,7 +7,6 @@ one :class:`~trainer_core.hooks.HookSet` operation; there is no per-mode copy of
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from typing import Any
@@ -253,6 +252,4 @@ def _merge_metrics(results: Sequence[LaneResult]) -> dict[str, Any]:
         prefix = f"model{result.model_idx}_" if result.model_idx else ""
         for key, value in result.metrics.items():
             merged[prefix + key] = value
-    if not results:
-        warnings.warn("the routine produced no results", RuntimeWarning, stacklevel=3)
     return merged
