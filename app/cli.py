@@ -1,11 +1,50 @@
-"""Command-line entry point (``hookscope``). The commands land with the configs issue."""
+"""``hookscope``: the command-line front. Each command lives in its own module under
+``app/commands`` (``add_parser(subparsers)`` + ``main(args) -> int``); this file only wires
+them together and turns errors into exit code 2 with one clear message."""
 
 from __future__ import annotations
 
+import argparse
 import sys
+from collections.abc import Sequence
+from types import ModuleType
+
+from app.commands import check, hooks, run
+from app.commands.common import DEFAULT_CONFIG, guarded
+
+COMMANDS: list[ModuleType] = [run, hooks, check]
+try:  # the debugger's command; present once app.tui exists
+    from app.commands import tui
+    COMMANDS.append(tui)
+except ImportError:  # pragma: no cover - only while the TUI is not installed
+    tui = None  # type: ignore[assignment]
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Placeholder until the run / hooks / check / tui commands exist."""
-    print("hookscope: commands are not built yet", file=sys.stderr)
-    return 2
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every registered command."""
+    parser = argparse.ArgumentParser(
+        prog="hookscope",
+        description="Run, inspect, lint and debug hook-based training pipelines "
+                    "(FederatedScope-style). With no command: the debugger on "
+                    f"{DEFAULT_CONFIG.name}.")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for command in COMMANDS:
+        command.add_parser(subparsers)
+    return parser
+
+
+def resolve_arguments(argv: Sequence[str]) -> list[str]:
+    """No arguments means: the debugger on the bundled default config."""
+    if not argv and tui is not None:
+        return ["tui", str(DEFAULT_CONFIG)]
+    return list(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the console script and of ``python -m app``."""
+    parser = build_parser()
+    args = parser.parse_args(resolve_arguments(sys.argv[1:] if argv is None else argv))
+    if args.command is None:
+        parser.print_help()
+        return 0
+    return guarded(args.handler, args)

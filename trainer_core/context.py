@@ -270,6 +270,11 @@ class Context:
                           self._first.get(name), self._last.get(name))
                 for name, value in self.__dict__.items()]
 
+    def written_by(self, point: Point) -> list[str]:
+        """Attributes present now whose last change was made at ``point`` (a hook's HOOK point)."""
+        d = self.__dict__
+        return [name for name, last in self._last.items() if last is point and name in d]
+
     def scoped_names(self, lifecycle: Lifecycle) -> frozenset[str]:
         """Names that will be released when ``lifecycle`` ends."""
         return frozenset(self._scoped[lifecycle])

@@ -242,6 +242,11 @@ class HookSet(Mapping[str, tuple[Hook, ...]]):
         hook = hooks[index]
         remaining = hooks[:index] + hooks[index + 1:]
         target_hooks = remaining if target == source else self._hooks[target]
+        if not isinstance(new_position, int) or isinstance(new_position, bool) or not (
+                new_position == -1 or 0 <= new_position <= len(target_hooks)):
+            raise self._error(target, self._hooks[target],
+                              f"cannot move '{hook_name(hook)}' to position {new_position!r} "
+                              f"(use 0..{len(target_hooks)}, or -1 for the end)")
         slot = self._insert_position(target, target_hooks, new_position, None, "before")
         moved = (*target_hooks[:slot], hook, *target_hooks[slot:])
         changes = {source: moved} if target == source else {source: remaining, target: moved}

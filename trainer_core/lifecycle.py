@@ -109,6 +109,7 @@ class LifecycleChecker:
         self._batch: int | None = None
         self._last: Point | None = None
         self._watch: dict[str, deque[int]] = {}
+        self._seen_size: dict[str, int] = {}
         self._growers: dict[str, Point] = {}
 
     # -- driving ---------------------------------------------------------------------
@@ -140,6 +141,7 @@ class LifecycleChecker:
         self._run = run
         self._epoch = self._batch = None
         self._watch.clear()
+        self._seen_size.clear()
         self._growers.clear()
         run.ctx.take_dirty()
 
@@ -221,12 +223,17 @@ class LifecycleChecker:
         return found
 
     def _note_growers(self, point: Point) -> None:
+        """Blame a watched container's growth on the hook that just returned."""
         alive = point.run.ctx.__dict__
-        for name, sizes in self._watch.items():
-            if name in alive and sizes:
+        for name in self._watch:
+            if name in alive:
                 size = length(alive[name])
-                if size is not None and size > sizes[-1]:
+                if size is None:
+                    continue
+                before = self._seen_size.get(name)
+                if before is not None and size > before:
                     self._growers[name] = point
+                self._seen_size[name] = size
 
     def _report(self, kind: FindingKind, name: str, value: Any, origin: Point | None,
                 message: str, hint: str) -> list[Finding]:

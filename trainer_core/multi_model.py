@@ -28,7 +28,7 @@ from trainer_core.hooks import Hook, HookSet
 from trainer_core.routine import Lane
 from trainer_core.settings import TrainerConfig
 from trainer_core.torch_trainer import TorchTrainer
-from trainer_core.trainer import _as_hookset, _is_train, _merge_metrics
+from trainer_core.trainer import _as_hookset, _is_train, merge_metrics
 from trainer_core.triggers import Trigger
 
 INTERACT_MODES = ("sequential", "parallel")
@@ -220,7 +220,7 @@ class MultiModelTrainer(TorchTrainer):
         params = [{k: v.detach().clone() for k, v in m.state_dict().items()}
                   for m in self.ctx.models]
         return (results[0].num_samples, params if self.model_count > 1 else params[0],
-                _merge_metrics(results))
+                merge_metrics(results))
 
     def update(self, model_parameters: Any, strict: bool = False) -> None:
         """Load one state dict per model (a list), or a single one when there is one model."""

@@ -153,7 +153,7 @@ class Trainer:
               hooks_set: Any = None) -> tuple[int, Any, dict[str, Any]]:
         """Run the training routine; returns (num_samples, model parameters, metrics)."""
         results = self.iter_routine(MODE.TRAIN, target_data_split_name, hooks_set).drain()
-        return results[0].num_samples, self.get_model_para(), _merge_metrics(results)
+        return results[0].num_samples, self.get_model_para(), merge_metrics(results)
 
     def evaluate(self, target_data_split_name: str = "test",
                  hooks_set: Any = None) -> dict[str, Any]:
@@ -166,7 +166,7 @@ class Trainer:
             return {}
         mode = MODE.VAL if target_data_split_name == "val" else MODE.TEST
         results = self.iter_routine(mode, target_data_split_name, hooks_set).drain()
-        return _merge_metrics(results)
+        return merge_metrics(results)
 
     def validate(self, target_data_split_name: str = "val",
                  hooks_set: Any = None) -> dict[str, Any]:
@@ -245,7 +245,7 @@ def _as_hookset(hooks_set: Any, mode: str) -> HookSet:
                          f"got {type(hooks_set).__name__}")
 
 
-def _merge_metrics(results: Sequence[LaneResult]) -> dict[str, Any]:
+def merge_metrics(results: Sequence[LaneResult]) -> dict[str, Any]:
     """Model 0's metrics as they are; other models' keys prefixed ``model{i}_``."""
     merged: dict[str, Any] = {}
     for result in results:

@@ -62,8 +62,12 @@ def test_growth_is_blamed_on_the_hook_that_appends_not_the_one_that_created():
     def remember(ctx):
         ctx.history.append(ctx.loss_batch.item())
 
+    def innocent_bystander(ctx):
+        return len(ctx.history)
+
     trainer.register_hook_in_train(make_list, "on_fit_start")
     trainer.register_hook_in_train(remember, "on_batch_end")
+    trainer.register_hook_in_train(innocent_bystander, "on_batch_end")
     checker = checked(trainer)
     assert kinds(checker) == {(FindingKind.GROWS, "history")}
     assert checker.findings[0].hook.name == "remember"

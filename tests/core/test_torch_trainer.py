@@ -87,7 +87,7 @@ def test_config_accepts_nested_dotted_and_typed_forms():
                                           r"'local_update_steps'\?\)"),
     ({"grad.grad_clip": "big"}, r"grad\.grad_clip: must be a number, got str 'big'"),
     ({"dataloader.batch_size": 2.5}, r"dataloader\.batch_size: must be an integer"),
-    ({"eval.metrics": ["acc", 3]}, r"eval\.metrics: must be a list of strings"),
+    ({"eval.metrics": ["acc", 3]}, r"eval\.metrics\[1\]: must be a string, got int 3"),
     ({"train.optimizer.type": "SGDD"}, r"unknown optimizer 'SGDD' \(did you mean 'SGD'\?\)"),
     ({"train.optimizer.momentun": 0.9}, r"SGD rejects its settings"),
     ({"criterion.type": "CrossEntropy"}, r"unknown criterion 'CrossEntropy'"),

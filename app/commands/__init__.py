@@ -1,0 +1,1 @@
+"""One module per ``hookscope`` command: ``add_parser(subparsers)`` and ``main(args)``."""

@@ -1,0 +1,100 @@
+"""``hookscope check CONFIG``: a CI lint for custom hooks.
+
+Runs N training batches and one evaluation with the lifecycle checks on, prints each finding
+and exits 1 when there is any. With ``--golden FILE`` it also records which attributes each
+hook writes (first run) or compares against that record (later runs), exiting 1 on drift.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from app.commands.common import (
+    EXIT_FINDINGS,
+    EXIT_OK,
+    add_common,
+    out_console,
+    print_json,
+    relative,
+)
+from trainer_core.config import load_experiment
+from trainer_core.errors import ConfigError
+from trainer_core.files import atomic_write_text
+from trainer_core.golden import BehaviourRecorder, diff_text
+from trainer_core.lifecycle import LifecycleChecker
+
+
+def add_parser(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "check", help="lint hooks: run a few batches with lifecycle checks (exit 1 on findings)",
+        description="Run N training batches and one evaluation headless with the lifecycle "
+                    "checks on. Exit 0 when clean, 1 when there are findings (or the "
+                    "--golden record drifted), 2 on errors.")
+    add_common(parser)
+    parser.add_argument("--batches", type=int, default=20, metavar="N",
+                        help="training batches to run (default 20)")
+    parser.add_argument("--golden", type=Path, metavar="FILE",
+                        help="record hook behaviour to FILE, or compare with it if it exists")
+    parser.set_defaults(handler=main)
+
+
+def main(args: argparse.Namespace) -> int:
+    if args.batches < 1:
+        raise ConfigError(f"--batches must be >= 1, got {args.batches}")
+    experiment = load_experiment(args.config, {"train.local_update_steps": args.batches,
+                                               "train.batch_or_epoch": "batch"})
+    trainer = experiment.trainer
+    checker = LifecycleChecker()
+    recorder = BehaviourRecorder(trainer, registry=experiment.registry,
+                                 base_dir=experiment.base_dir)
+    eval_split = next((s for s in ("val", "test") if trainer.has_split(s)), None)
+    runs = [trainer.iter_routine("train")]
+    if eval_split:
+        runs.append(trainer.iter_routine("val" if eval_split == "val" else "test", eval_split))
+    for run in runs:
+        for point in run:
+            checker.observe(point)
+            recorder.observe(point)
+    golden = _golden(args, experiment.name, recorder, eval_split) if args.golden else None
+    findings = checker.findings
+    failed = bool(findings) or (golden is not None and golden["status"] == "drift")
+    if args.json:
+        print_json({"config": str(args.config), "batches": args.batches,
+                    "evaluated": eval_split, "findings": [f.as_dict() for f in findings],
+                    "golden": golden, "ok": not failed})
+        return EXIT_FINDINGS if failed else EXIT_OK
+    console = out_console()
+    scope = f"{args.batches} training batches" + (f" and an evaluation on {eval_split}"
+                                                  if eval_split else "")
+    if findings:
+        console.print(f"[bold red]{len(findings)} lifecycle finding(s)[/] in {scope} of "
+                      f"{relative(args.config)}:")
+        for finding in findings:
+            console.print(finding.describe(), markup=False)
+    else:
+        console.print(f"[green]no lifecycle findings[/] in {scope} of {relative(args.config)}")
+    if golden is not None:
+        if golden["status"] == "drift":
+            console.print(f"[bold red]behaviour drifted from {relative(args.golden)}:[/]")
+            console.print(golden["diff"], markup=False)
+        else:
+            console.print(f"golden {relative(args.golden)}: {golden['status']}")
+    return EXIT_FINDINGS if failed else EXIT_OK
+
+
+def _golden(args: argparse.Namespace, name: str, recorder: BehaviourRecorder,
+            eval_split: str | None) -> dict[str, Any]:
+    header = (f"hookscope golden file for {name}: hook order and what each hook writes\n"
+              f"over {args.batches} training batches"
+              f"{f' and an evaluation on {eval_split}' if eval_split else ''}.\n"
+              f"Re-record: delete this file and run hookscope check --golden again.")
+    actual = recorder.to_yaml(header)
+    path: Path = args.golden
+    if not path.exists():
+        atomic_write_text(path, actual)
+        return {"path": str(path), "status": "recorded", "diff": ""}
+    expected = path.read_text(encoding="utf-8")
+    diff = diff_text(expected, actual, expected_name=str(path))
+    return {"path": str(path), "status": "drift" if diff else "unchanged", "diff": diff}

@@ -1,0 +1,81 @@
+"""What every command shares: loading a config, consoles, errors to exit codes."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import traceback
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from trainer_core.errors import HookError, HookscopeError
+
+#: The bundled quick-start config (next to the packages in a source checkout).
+DEFAULT_CONFIG = Path(__file__).resolve().parents[2] / "sample_configs" / "default.yaml"
+
+EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+def add_common(parser: argparse.ArgumentParser, *, json_flag: bool = True) -> None:
+    """CONFIG plus the flags every command takes."""
+    parser.add_argument("config", type=Path, help="a YAML config file")
+    if json_flag:
+        parser.add_argument("--json", action="store_true",
+                            help="print machine-readable JSON on stdout, nothing else")
+    parser.add_argument("--debug", action="store_true",
+                        help="show the full traceback of an error")
+
+
+def out_console() -> Console:
+    """Where results go (stdout); wide plain text when stdout is not a terminal."""
+    console = Console(highlight=False)
+    if not console.is_terminal:
+        console = Console(highlight=False, width=160)
+    return console
+
+
+def err_console() -> Console:
+    """Where progress and errors go (stderr)."""
+    return Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def print_json(data: Mapping[str, Any]) -> None:
+    """JSON on stdout, for scripts and CI."""
+    sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
+
+
+def describe_error(exc: BaseException) -> str:
+    """One clear message; for a hook that raised, also where in the hook's own code."""
+    if isinstance(exc, HookError):
+        frame = exc.user_frame()
+        where = f"\n  raised at {frame[0]}:{frame[1]} in {frame[2]}" if frame else ""
+        return f"{exc}{where}"
+    return str(exc)
+
+
+def guarded(handler: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> int:
+    """Run a command; any hookscope error becomes one message on stderr and exit code 2."""
+    try:
+        return handler(args)
+    except HookscopeError as exc:
+        if getattr(args, "debug", False):
+            traceback.print_exc()
+        sys.stderr.write(f"hookscope {args.command}: {describe_error(exc)}\n")
+        if not getattr(args, "debug", False):
+            sys.stderr.write("  (run with --debug for the full traceback)\n")
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        sys.stderr.write("hookscope: interrupted\n")
+        return 130
+
+
+def relative(path: str | Path) -> str:
+    """A path relative to the working directory when it is below it."""
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)

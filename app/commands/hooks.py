@@ -1,0 +1,52 @@
+"""``hookscope hooks CONFIG``: the hook sets per trigger, with where each hook is defined."""
+
+from __future__ import annotations
+
+import argparse
+from itertools import groupby
+from typing import Any
+
+from rich.table import Table
+
+from app.commands.common import EXIT_OK, add_common, out_console, print_json, relative
+from trainer_core.config import load_experiment
+from trainer_core.pipeline import describe_pipeline
+from trainer_core.triggers import TRIGGERS
+
+
+def add_parser(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "hooks", help="list the hook sets per trigger, with where each hook is defined",
+        description="Print every hook set (train and eval, per model) as a table: trigger, "
+                    "position, hook, module and file:line.")
+    add_common(parser)
+    parser.set_defaults(handler=main)
+
+
+def main(args: argparse.Namespace) -> int:
+    experiment = load_experiment(args.config)
+    rows = describe_pipeline(experiment.trainer)
+    if args.json:
+        print_json({"config": str(args.config), "hooks": [
+            {"hook_set": r.label, "mode": r.mode, "model": r.model_idx, "trigger": r.trigger,
+             "position": r.position, "hook": r.info.name, "qualname": r.info.qualname,
+             "module": r.info.module, "location": r.info.location} for r in rows]})
+        return EXIT_OK
+    console = out_console()
+    console.print(f"[bold]{experiment.name}[/] ({relative(args.config)})")
+    labels = [hs.label for _, _, hs in experiment.trainer.hook_sets()]
+    by_label = {label: list(group) for label, group in groupby(rows, key=lambda r: r.label)}
+    for label in labels:
+        table = Table(title=f"{label} hooks", title_justify="left")
+        for column in ("trigger", "#", "hook", "defined at"):
+            table.add_column(column, overflow="fold")
+        entries = by_label.get(label, [])
+        for trigger in TRIGGERS:
+            here = [r for r in entries if r.trigger == trigger]
+            if not here:
+                table.add_row(trigger, "", "[dim](no hooks)[/]", "")
+            for i, r in enumerate(here):
+                location = f"{relative(r.info.file)}:{r.info.line}" if r.info.file else ""
+                table.add_row(trigger if i == 0 else "", str(r.position), r.info.name, location)
+        console.print(table)
+    return EXIT_OK

@@ -1,0 +1,132 @@
+"""The headless commands as a user (or CI) runs them: output, exit codes, errors."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from app.cli import main
+
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLES = ROOT / "sample_configs"
+
+
+def run_json(capsys, *argv: str) -> tuple[int, dict]:
+    code = main([*argv, "--json"])
+    return code, json.loads(capsys.readouterr().out)
+
+
+@pytest.mark.parametrize("path", sorted(SAMPLES.glob("*.yaml")), ids=lambda p: p.stem)
+def test_every_sample_config_runs(path, capsys):
+    code, report = run_json(capsys, "run", str(path), "--epochs", "1")
+    assert code == 0
+    metrics = report["metrics"]
+    assert metrics["train"]["train_total"] > 0
+    assert report["epochs"] == 1
+    for split, values in metrics.items():
+        assert values[f"{split}_avg_loss"] == values[f"{split}_avg_loss"]  # not NaN
+
+
+def test_run_prints_a_metrics_table(capsys):
+    assert main(["run", str(SAMPLES / "default.yaml"), "--epochs", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "default (" in out and "digits: 1797 samples" in out
+    for word in ("split", "samples", "avg_loss", "acc", "train", "val", "test"):
+        assert word in out
+
+
+def test_hooks_lists_every_set_with_locations(capsys):
+    assert main(["hooks", str(SAMPLES / "custom_hooks.yaml")]) == 0
+    out = capsys.readouterr().out
+    assert "train hooks" in out and "eval hooks" in out
+    assert "smoothed_forward" in out and "hooks/custom.py:" in out
+    _, report = run_json(capsys, "hooks", str(SAMPLES / "multi_model_parallel.yaml"))
+    sets = {row["hook_set"] for row in report["hooks"]}
+    assert sets == {"train[0]", "train[1]", "eval[0]", "eval[1]"}
+    forward = [r["hook"] for r in report["hooks"] if r["hook_set"] == "train[1]"
+               and r["trigger"] == "on_batch_forward"]
+    assert forward == ["smoothed_forward", "_hook_on_batch_forward_regularizer"]
+
+
+def test_check_passes_the_default_config(capsys):
+    assert main(["check", str(SAMPLES / "default.yaml"), "--batches", "5"]) == 0
+    assert "no lifecycle findings in 5 training batches" in capsys.readouterr().out
+
+
+def test_check_flags_the_leaky_config_and_names_hooks(capsys):
+    assert main(["check", str(SAMPLES / "leaky_hooks.yaml")]) == 1
+    out = capsys.readouterr().out
+    for attribute, hook in (("all_preds", "cache_preds"), ("running_loss", "running_loss"),
+                            ("last_labels", "remember_labels"),
+                            ("epoch_buffer", "epoch_buffer")):
+        assert f"ctx.{attribute}" in out and hook in out
+    code, report = run_json(capsys, "check", str(SAMPLES / "leaky_hooks.yaml"))
+    assert code == 1 and report["ok"] is False
+    assert {f["kind"] for f in report["findings"]} == {
+        "outlives-batch", "grows-every-batch", "keeps-autograd-graph", "big-across-epochs"}
+    assert all(f["location"].startswith(str(SAMPLES / "hooks" / "leaky.py"))
+               for f in report["findings"])
+
+
+def test_golden_records_then_passes_then_shows_drift(tmp_path, capsys):
+    shutil.copytree(SAMPLES / "hooks", tmp_path / "hooks")
+    config = tmp_path / "c.yaml"
+    shutil.copy(SAMPLES / "custom_hooks.yaml", config)
+    golden = tmp_path / "golden.yaml"
+    argv = ["check", str(config), "--batches", "4", "--golden", str(golden)]
+    assert main(argv) == 0
+    assert "recorded" in capsys.readouterr().out
+    text = golden.read_text()
+    assert "hooks/custom.py:grad_norm" in text and "grad_norm: batch" in text
+    assert str(tmp_path) not in text  # portable: references relative to the config
+    assert main(argv) == 0
+    assert "unchanged" in capsys.readouterr().out
+    config.write_text(config.read_text().replace(
+        '    - insert: {hook: "hooks/custom.py:grad_norm", trigger: on_batch_backward,\n'
+        '               after: _hook_on_batch_backward}\n', ""))
+    assert main(argv) == 1
+    out = capsys.readouterr().out
+    assert "behaviour drifted" in out
+    assert "-    - hook: hooks/custom.py:grad_norm" in out
+
+
+def test_a_hook_that_raises_is_reported_with_hook_trigger_epoch_and_batch(tmp_path, capsys):
+    (tmp_path / "bad.py").write_text(textwrap.dedent("""
+        def explode(ctx):
+            if ctx.cur_batch_i == 2:
+                raise RuntimeError("loss went sideways")
+        """))
+    config = tmp_path / "c.yaml"
+    config.write_text('data: {type: iris}\ndataloader: {batch_size: 8}\n'
+                      'hooks:\n  train:\n    - insert: {hook: "bad.py:explode", '
+                      'trigger: on_batch_backward, position: 0}\n')
+    assert main(["run", str(config)]) == 2
+    err = capsys.readouterr().err
+    assert "hook 'explode'" in err and "raised RuntimeError: loss went sideways" in err
+    assert "at on_batch_backward, epoch 0, batch 2 (train/train)" in err
+    assert f"raised at {tmp_path / 'bad.py'}:4 in explode" in err
+    assert "Traceback" not in err
+    assert main(["run", str(config), "--debug"]) == 2
+    assert "Traceback" in capsys.readouterr().err
+
+
+def test_python_dash_m_app_and_help():
+    result = subprocess.run([sys.executable, "-m", "app", "check", "--help"], cwd=ROOT,
+                            capture_output=True, text=True, check=False)
+    assert result.returncode == 0 and "--golden" in result.stdout
+    result = subprocess.run([sys.executable, "-m", "app", "run", "missing.yaml"], cwd=ROOT,
+                            capture_output=True, text=True, check=False)
+    assert result.returncode == 2
+    assert "config file missing.yaml does not exist" in result.stderr
+
+
+def test_bad_numbers_on_the_command_line(capsys):
+    assert main(["check", str(SAMPLES / "default.yaml"), "--batches", "0"]) == 2
+    assert "--batches must be >= 1" in capsys.readouterr().err
+    assert main(["run", str(SAMPLES / "default.yaml"), "--epochs", "-2"]) == 2

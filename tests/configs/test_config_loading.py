@@ -1,0 +1,158 @@
+"""Config loading: spec validation, defaults by task, overrides, hook edits, line numbers."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from trainer_core.config import load_experiment, load_spec
+from trainer_core.errors import ConfigError
+from trainer_core.yaml_source import parse_yaml
+
+SAMPLES = Path(__file__).resolve().parents[2] / "sample_configs"
+
+
+def write(tmp_path: Path, text: str, name: str = "c.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(text))
+    return path
+
+
+def test_yaml_lines_are_known_for_every_key_path(tmp_path):
+    document = parse_yaml(textwrap.dedent("""\
+        data:
+          type: digits
+        hooks:
+          train:
+            - insert: {hook: a, trigger: b}
+            - reset:
+                trigger: on_fit_end
+        """), tmp_path / "x.yaml")
+    assert document.lines["data.type"] == 2
+    assert document.lines["hooks.train[1].reset.trigger"] == 7
+    assert document.locate("hooks.train[0].insert.trigger").endswith("x.yaml:5")
+    assert document.locate("hooks.train[1].reset.hook").endswith("x.yaml:6")  # nearest parent
+
+
+def test_default_config_builds_the_expected_trainer():
+    experiment = load_experiment(SAMPLES / "default.yaml")
+    trainer = experiment.trainer
+    assert experiment.name == "default"
+    assert "digits: 1797 samples x 64 features" in experiment.data_summary
+    assert trainer.cfg.train.local_update_steps == 5
+    assert trainer.cfg.train.optimizer.kwargs == {"momentum": 0.9}
+    assert {s for s in ("train", "val", "test") if trainer.has_split(s)} == {"train", "val",
+                                                                              "test"}
+
+
+def test_overrides_are_validated_like_the_file(tmp_path):
+    experiment = load_experiment(SAMPLES / "default.yaml", {"train.local_update_steps": 1})
+    assert experiment.trainer.cfg.train.local_update_steps == 1
+    with pytest.raises(ConfigError, match=r"train\.local_update_steps: must be an integer"):
+        load_spec(SAMPLES / "default.yaml", {"train.local_update_steps": "many"})
+
+
+def test_regression_defaults_to_mse(tmp_path):
+    path = write(tmp_path, """
+        data: {type: synthetic_regression, n_samples: 64, n_features: 3}
+        model: {type: logreg}
+        """)
+    trainer = load_experiment(path).trainer
+    assert trainer.cfg.criterion.type == "MSELoss"
+    assert trainer.cfg.eval.metrics == ("mse",)
+    assert "train_mse" in trainer.train()[2]
+
+
+def test_every_hook_edit_kind(tmp_path):
+    (tmp_path / "extra.py").write_text("def probe(ctx):\n    return None\n"
+                                       "def other(ctx):\n    return None\n")
+    path = write(tmp_path, """
+        data: {type: iris}
+        hooks:
+          train:
+            - insert: {hook: "extra.py:probe", trigger: on_batch_end, before: _hook_on_batch_end}
+            - insert: {hook: "extra.py:other", trigger: on_batch_end, position: 0}
+            - move: {trigger: on_batch_end, hook: other, after: probe}
+            - move: {trigger: on_batch_end, hook: probe, to: 0, to_trigger: on_epoch_end}
+            - replace: {trigger: on_epoch_end, hook: probe, new: "extra.py:other"}
+            - remove: {trigger: on_batch_forward, position: 1}
+            - reset: {trigger: on_fit_end}
+          eval:
+            - remove: {trigger: on_batch_end, hook: _hook_on_batch_end}
+        """)
+    trainer = load_experiment(path).trainer
+    train = trainer.hooks_in_train
+    assert train.names("on_batch_end") == ["other", "_hook_on_batch_end"]
+    assert train.names("on_epoch_end") == ["other"]
+    assert train.names("on_batch_forward") == ["_hook_on_batch_forward"]
+    assert train.names("on_fit_end") == []
+    assert trainer.hooks_in_eval.names("on_batch_end") == []
+
+
+def test_per_model_edits_and_edits_for_every_model(tmp_path):
+    path = write(tmp_path, """
+        data: {type: iris}
+        trainer: {type: multi_model, model_nums: 3, mode: parallel}
+        hooks:
+          train[2]:
+            - reset: {trigger: on_fit_end}
+          eval:
+            - reset: {trigger: on_batch_end}
+        """)
+    trainer = load_experiment(path).trainer
+    assert [trainer.hook_set("train", i).names("on_fit_end") for i in range(3)] == [
+        ["_hook_on_fit_end"], ["_hook_on_fit_end"], []]
+    assert all(trainer.hook_set("eval", i).names("on_batch_end") == [] for i in range(3))
+
+
+def test_pipeline_section_sets_whole_hook_sets(tmp_path):
+    path = write(tmp_path, """
+        data: {type: iris}
+        hooks:
+          pipeline:
+            eval:
+              on_fit_start: [_hook_on_fit_start_init]
+              on_fit_end: [_hook_on_fit_end]
+        """)
+    trainer = load_experiment(path).trainer
+    assert [t for t, hooks in trainer.hooks_in_eval.items() if hooks] == ["on_fit_start",
+                                                                          "on_fit_end"]
+    assert trainer.hooks_in_train.names("on_batch_end") == ["_hook_on_batch_end"]
+
+
+def test_only_one_way_to_say_where(tmp_path):
+    path = write(tmp_path, """
+        data: {type: iris}
+        hooks:
+          train:
+            - insert: {hook: _hook_on_fit_end, trigger: on_fit_end, position: 0,
+                       after: _hook_on_fit_end}
+        """)
+    with pytest.raises(ConfigError, match=r"c\.yaml:5, hooks\.train\[0\]\.insert: give only "
+                                          r"one of position, before, after"):
+        load_experiment(path)
+
+
+def test_model_from_a_file_next_to_the_config(tmp_path):
+    (tmp_path / "net.py").write_text(textwrap.dedent("""
+        import torch
+        class Tiny(torch.nn.Module):
+            def __init__(self, width=4):
+                super().__init__()
+                self.body = torch.nn.Sequential(torch.nn.Linear(4, width), torch.nn.ReLU(),
+                                                torch.nn.Linear(width, 3))
+            def forward(self, x):
+                return self.body(x)
+        """))
+    path = write(tmp_path, """
+        data: {type: iris}
+        model: {type: "net.py:Tiny", width: 6}
+        """)
+    trainer = load_experiment(path).trainer
+    assert trainer.ctx.model.body[0].out_features == 6
+    assert trainer.train()[2]["train_total"] > 0
+    bad = write(tmp_path, 'data: {type: iris}\nmodel: {type: "net.py:Tiny", depth: 2}\n', "b.yaml")
+    with pytest.raises(ConfigError, match=r"b\.yaml:2, model: net\.py:Tiny rejects its options"):
+        load_experiment(bad)

@@ -1,0 +1,225 @@
+"""Experiment configs: a YAML file -> a validated spec -> a built trainer.
+
+A config (``sample_configs/default.yaml`` is the quick-start example)::
+
+    name: digits_mlp            # optional; the file name by default
+    seed: 0
+    device: cpu
+    data: {type: digits, splits: {train: 0.7, val: 0.1, test: 0.2}}   # see datasets.py
+    model: {type: mlp, hidden: [64]}                                   # see models.py
+    train: {local_update_steps: 5, batch_or_epoch: epoch,
+            optimizer: {type: SGD, lr: 0.1, momentum: 0.9}}
+    dataloader: {batch_size: 32}
+    grad: {grad_clip: 5.0}
+    criterion: {type: CrossEntropyLoss}   # default: by task (MSELoss for regression)
+    eval: {metrics: [acc]}                # default: by task ([mse] for regression)
+    trainer: {type: torch}                # or {type: multi_model, model_nums: 2, mode: parallel}
+    packs: {fedprox: {mu: 0.01}}          # see trainer_core/packs
+    hooks: {train: [...], eval: [...]}    # see hook_edits.py
+
+Everything is checked before anything is built; a problem raises ConfigError whose message
+starts with ``file:line: key.path:``. YAML is read with the safe loader only.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from trainer_core.datasets import DataSpec, load_data
+from trainer_core.errors import ConfigError, did_you_mean
+from trainer_core.hook_edits import apply_hook_section
+from trainer_core.models import ModelSpec, build_model
+from trainer_core.packs import install_packs
+from trainer_core.registry import Registry
+from trainer_core.schema import Locate, build, fail
+from trainer_core.settings import CriterionSettings, EvalSettings, TrainerConfig
+from trainer_core.trainer import Trainer
+from trainer_core.yaml_source import YamlDocument, load_yaml
+
+_TRAINER_CONFIG_KEYS = tuple(f.name for f in dataclasses.fields(TrainerConfig))
+_OWN_KEYS = ("name", "device", "data", "model", "trainer", "packs", "hooks")
+TOP_LEVEL_KEYS = _OWN_KEYS + _TRAINER_CONFIG_KEYS
+
+
+@dataclass(frozen=True)
+class TrainerSpec:
+    """``trainer``: a single-model TorchTrainer, or a MultiModelTrainer."""
+
+    type: str = "torch"
+    model_nums: int = 2
+    mode: str = "sequential"
+
+
+@dataclass(frozen=True)
+class ExperimentSpec:
+    """A validated config: nothing built yet."""
+
+    path: Path
+    name: str
+    device: str
+    data: DataSpec
+    model: ModelSpec
+    trainer: TrainerSpec
+    trainer_config: TrainerConfig
+    packs: Mapping[str, Any]
+    hooks: Any
+    explicit: frozenset[str] = field(default_factory=frozenset)
+    document: YamlDocument | None = None
+
+    @property
+    def base_dir(self) -> Path:
+        """The config's folder: relative paths in it resolve from here."""
+        return self.path.parent
+
+    def locate(self, key_path: str) -> str:
+        """``file:line`` of a key path."""
+        return self.document.locate(key_path) if self.document else str(self.path)
+
+
+@dataclass
+class Experiment:
+    """A built config: the trainer plus what is needed to edit and export it."""
+
+    trainer: Trainer
+    registry: Registry
+    spec: ExperimentSpec
+    data_summary: str
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def path(self) -> Path:
+        return self.spec.path
+
+    @property
+    def base_dir(self) -> Path:
+        return self.spec.base_dir
+
+
+def default_registry() -> Registry:
+    """TorchTrainer's default hooks and every behaviour pack's hooks, by name."""
+    from trainer_core.packs import pack_hooks
+
+    registry = Registry.with_defaults()
+    registry.add_hooks(pack_hooks())
+    return registry
+
+
+def apply_overrides(data: Mapping[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
+    """A copy of ``data`` with dotted keys set (``{"train.local_update_steps": 1}``)."""
+    result: dict[str, Any] = _deep_copy(data)
+    for dotted, value in overrides.items():
+        node = result
+        parts = dotted.split(".")
+        for part in parts[:-1]:
+            child = node.get(part)
+            if not isinstance(child, dict):
+                child = node[part] = {}
+            node = child
+        node[parts[-1]] = value
+    return result
+
+
+def _deep_copy(data: Any) -> Any:
+    if isinstance(data, Mapping):
+        return {k: _deep_copy(v) for k, v in data.items()}
+    if isinstance(data, list):
+        return [_deep_copy(v) for v in data]
+    return data
+
+
+def load_spec(path: str | Path, overrides: Mapping[str, Any] | None = None) -> ExperimentSpec:
+    """Read and validate a config file (``overrides``: dotted keys set before validation)."""
+    document = load_yaml(path)
+    data = document.data if document.data is not None else {}
+    locate: Locate = document.locate
+    if not isinstance(data, Mapping):
+        raise fail("the config must be a mapping of sections (data, model, train, ...)", "",
+                   locate)
+    if overrides:
+        data = apply_overrides(data, overrides)
+    for key in data:
+        if key not in TOP_LEVEL_KEYS:
+            raise fail(f"unknown section '{key}'{did_you_mean(str(key), TOP_LEVEL_KEYS)}; "
+                       f"sections: {', '.join(TOP_LEVEL_KEYS)}", str(key), locate)
+    trainer_config = TrainerConfig.from_mapping(
+        {k: v for k, v in data.items() if k in _TRAINER_CONFIG_KEYS}, locate=locate)
+    name = data.get("name", document.path.stem)
+    device = data.get("device", "cpu")
+    for key, value in (("name", name), ("device", device)):
+        if not isinstance(value, str):
+            raise fail(f"must be a string, got {value!r}", key, locate)
+    trainer = build(TrainerSpec, data.get("trainer") or {}, "trainer", locate)
+    if trainer.type not in ("torch", "multi_model"):
+        raise fail(f"unknown trainer type '{trainer.type}'"
+                   f"{did_you_mean(trainer.type, ('torch', 'multi_model'))}; use torch or "
+                   f"multi_model", "trainer.type", locate)
+    packs = data.get("packs") or {}
+    if not isinstance(packs, Mapping):
+        raise fail("must map pack names to their options", "packs", locate)
+    explicit = {k for k in data}
+    if isinstance(data.get("criterion"), Mapping) and "type" in data["criterion"]:
+        explicit.add("criterion.type")
+    if isinstance(data.get("eval"), Mapping) and "metrics" in data["eval"]:
+        explicit.add("eval.metrics")
+    return ExperimentSpec(
+        path=document.path, name=name, device=device,
+        data=build(DataSpec, data.get("data") or {}, "data", locate),
+        model=build(ModelSpec, data.get("model") or {}, "model", locate),
+        trainer=trainer, trainer_config=trainer_config, packs=dict(packs),
+        hooks=data.get("hooks"), explicit=frozenset(explicit), document=document)
+
+
+def build_experiment(spec: ExperimentSpec, *, registry: Registry | None = None) -> Experiment:
+    """Load the data, build the model and trainer, install packs, apply hook edits."""
+    from trainer_core.multi_model import MultiModelTrainer
+    from trainer_core.torch_trainer import TorchTrainer
+
+    registry = registry or default_registry()
+    config = spec.trainer_config
+    data = _located(spec, lambda: load_data(spec.data, seed=config.seed,
+                                            base_dir=spec.base_dir))
+    if data.task == "regression":
+        if "criterion.type" not in spec.explicit:
+            config = config.replace(criterion=CriterionSettings("MSELoss"))
+        if "eval.metrics" not in spec.explicit:
+            config = config.replace(eval=EvalSettings(("mse",)))
+    model = _located(spec, lambda: build_model(
+        spec.model, num_features=data.num_features, num_outputs=data.num_outputs,
+        seed=config.seed, base_dir=spec.base_dir))
+
+    def make() -> Trainer:
+        if spec.trainer.type == "multi_model":
+            return MultiModelTrainer(spec.trainer.model_nums, spec.trainer.mode, model=model,
+                                     data=data.splits, device=spec.device, config=config)
+        return TorchTrainer(model, data.splits, device=spec.device, config=config)
+
+    trainer = _located(spec, make)
+    install_packs(trainer, spec.packs, spec.locate)
+    apply_hook_section(trainer, spec.hooks, registry=registry, base_dir=spec.base_dir,
+                       locate=spec.locate)
+    return Experiment(trainer, registry, spec, data.summary)
+
+
+def _located(spec: ExperimentSpec, step: Any) -> Any:
+    """Run a build step; give ConfigErrors without a file position the key's line."""
+    try:
+        return step()
+    except ConfigError as exc:
+        if exc.source:
+            raise
+        raise ConfigError(exc.reason, key_path=exc.key_path,
+                          source=spec.locate(exc.key_path) if exc.key_path else
+                          str(spec.path)) from None
+
+
+def load_experiment(path: str | Path, overrides: Mapping[str, Any] | None = None, *,
+                    registry: Registry | None = None) -> Experiment:
+    """Read, validate and build a config file."""
+    return build_experiment(load_spec(path, overrides), registry=registry)

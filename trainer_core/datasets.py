@@ -1,0 +1,250 @@
+"""Data that works offline: bundled real datasets, generators and CSV files, split by seed.
+
+``data.type`` names a source: scikit-learn's bundled ``digits``, ``iris``, ``wine``,
+``breast_cancer`` (they ship with the package; nothing is downloaded),
+``synthetic_classification``, ``synthetic_regression``, ``csv`` (a file with a header), or a
+``module:function`` / ``file.py:function`` returning ``(x, y)`` arrays.
+
+The samples are optionally partitioned across ``clients`` (IID, or non-IID by a Dirichlet
+draw over each class, as federated-learning papers do) and one client's share is kept, so
+one client's trainer can be debugged on its own data. That share is then split into
+train / val / test by ratio with the seed; features are standardised with the training
+split's statistics.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+import torch
+
+from trainer_core.errors import ConfigError, did_you_mean
+from trainer_core.registry import load_object
+
+Arrays = tuple[np.ndarray, np.ndarray]
+SPLIT_NAMES = ("train", "val", "test")
+
+
+@dataclass(frozen=True)
+class ClientSpec:
+    """``data.clients``: partition the samples across ``num`` clients and keep one."""
+
+    num: int
+    index: int = 0
+    partition: str = "iid"
+    alpha: float = 0.5
+
+
+@dataclass(frozen=True)
+class DataSpec:
+    """``data``: where samples come from and how they are split."""
+
+    EXTRA: ClassVar[str] = "options"
+
+    type: str = "digits"
+    splits: Mapping[str, float] = field(
+        default_factory=lambda: {"train": 0.7, "val": 0.1, "test": 0.2})
+    standardize: bool = True
+    clients: ClientSpec | None = None
+    path: str = ""
+    target: str = ""
+    task: str = ""
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class DataBundle:
+    """Splits ready for a trainer, and what a model needs to know about them."""
+
+    splits: dict[str, dict[str, torch.Tensor]]
+    task: str
+    num_features: int
+    num_outputs: int
+    summary: str
+
+
+def _sklearn(name: str) -> Callable[[Mapping[str, Any], Path], Arrays]:
+    def load(options: Mapping[str, Any], base_dir: Path) -> Arrays:
+        import sklearn.datasets as skd
+
+        x, y = getattr(skd, f"load_{name}")(return_X_y=True)
+        return np.asarray(x, dtype=np.float32), np.asarray(y, dtype=np.int64)
+    load.__doc__ = f"scikit-learn's bundled {name} dataset."
+    return load
+
+
+def _synthetic_classification(options: Mapping[str, Any], base_dir: Path) -> Arrays:
+    """Gaussian clusters: n_samples, n_features, n_classes, class_sep, seed."""
+    from sklearn.datasets import make_classification
+
+    n_features = int(options.get("n_features", 20))
+    x, y = make_classification(
+        n_samples=int(options.get("n_samples", 1000)), n_features=n_features,
+        n_informative=int(options.get("n_informative", max(2, n_features // 2))),
+        n_redundant=0, n_classes=int(options.get("n_classes", 2)),
+        class_sep=float(options.get("class_sep", 1.0)), random_state=int(options.get("seed", 0)))
+    return x.astype(np.float32), y.astype(np.int64)
+
+
+def _synthetic_regression(options: Mapping[str, Any], base_dir: Path) -> Arrays:
+    """A noisy linear target: n_samples, n_features, noise, seed."""
+    from sklearn.datasets import make_regression
+
+    x, y = make_regression(n_samples=int(options.get("n_samples", 1000)),
+                           n_features=int(options.get("n_features", 10)),
+                           noise=float(options.get("noise", 0.1)),
+                           random_state=int(options.get("seed", 0)))
+    return x.astype(np.float32), (y / max(1e-8, float(np.std(y)))).astype(np.float32)
+
+
+def read_csv(path: Path, target: str) -> Arrays:
+    """Numeric CSV with a header; ``target`` names the label column (default: the last)."""
+    try:
+        with path.open(newline="", encoding="utf-8") as handle:
+            rows = list(csv.reader(handle))
+    except FileNotFoundError:
+        raise ConfigError(f"CSV file {path} does not exist", key_path="data.path") from None
+    if len(rows) < 2:
+        raise ConfigError(f"CSV file {path} needs a header and at least one row",
+                          key_path="data.path")
+    header, body = rows[0], [r for r in rows[1:] if r]
+    column = target or header[-1]
+    if column not in header:
+        raise ConfigError(f"CSV {path} has no column '{column}'{did_you_mean(column, header)}; "
+                          f"columns: {', '.join(header)}", key_path="data.target")
+    index = header.index(column)
+    try:
+        table = np.array([[float(v) for v in row] for row in body], dtype=np.float64)
+    except ValueError as exc:
+        raise ConfigError(f"CSV {path} must be numeric: {exc}", key_path="data.path") from exc
+    x = np.delete(table, index, axis=1).astype(np.float32)
+    y = table[:, index]
+    if np.all(y == np.round(y)) and len(np.unique(y)) <= max(2, len(y) // 10):
+        return x, y.astype(np.int64)
+    return x, y.astype(np.float32)
+
+
+SOURCES: dict[str, Callable[[Mapping[str, Any], Path], Arrays]] = {
+    "digits": _sklearn("digits"),
+    "iris": _sklearn("iris"),
+    "wine": _sklearn("wine"),
+    "breast_cancer": _sklearn("breast_cancer"),
+    "synthetic_classification": _synthetic_classification,
+    "synthetic_regression": _synthetic_regression,
+}
+
+
+def load_arrays(spec: DataSpec, base_dir: Path) -> Arrays:
+    """Raw (x, y) for a data spec."""
+    if spec.type == "csv":
+        if not spec.path:
+            raise ConfigError("a csv source needs 'path'", key_path="data.path")
+        path = Path(spec.path)
+        return read_csv(path if path.is_absolute() else base_dir / path, spec.target)
+    if spec.type in SOURCES:
+        return SOURCES[spec.type](spec.options, base_dir)
+    if ":" in spec.type:
+        source = load_object(spec.type, base_dir=base_dir, kind="dataset")
+        result = source(**spec.options)
+        if not (isinstance(result, tuple) and len(result) == 2):
+            raise ConfigError(f"{spec.type} must return (x, y)", key_path="data.type")
+        return np.asarray(result[0], dtype=np.float32), np.asarray(result[1])
+    known = [*SOURCES, "csv"]
+    raise ConfigError(f"unknown data type '{spec.type}'{did_you_mean(spec.type, known)}; use "
+                      f"{', '.join(known)} or 'module:function'", key_path="data.type")
+
+
+def partition_clients(y: np.ndarray, clients: ClientSpec, seed: int,
+                      classification: bool) -> list[np.ndarray]:
+    """Sample indices per client: IID (equal random shares) or Dirichlet over each class."""
+    if clients.num < 1 or not 0 <= clients.index < clients.num:
+        raise ConfigError(f"client index {clients.index} is out of range for {clients.num} "
+                          f"clients", key_path="data.clients.index")
+    rng = np.random.default_rng(seed)
+    if clients.partition == "iid":
+        return [np.sort(part) for part in np.array_split(rng.permutation(len(y)), clients.num)]
+    if clients.partition != "dirichlet":
+        raise ConfigError(f"partition must be 'iid' or 'dirichlet', got "
+                          f"'{clients.partition}'", key_path="data.clients.partition")
+    if not classification:
+        raise ConfigError("a dirichlet partition needs class labels", key_path="data.clients")
+    shares: list[list[int]] = [[] for _ in range(clients.num)]
+    for label in np.unique(y):
+        members = rng.permutation(np.flatnonzero(y == label))
+        weights = rng.dirichlet(np.full(clients.num, clients.alpha))
+        cuts = (np.cumsum(weights)[:-1] * len(members)).astype(int)
+        for client, part in enumerate(np.split(members, cuts)):
+            shares[client].extend(part.tolist())
+    return [np.sort(np.array(s, dtype=np.int64)) for s in shares]
+
+
+def split_by_ratio(count: int, ratios: Mapping[str, float], seed: int) -> dict[str, np.ndarray]:
+    """Random disjoint index sets per split, sized by ratio (ratios must sum to at most 1)."""
+    for name, ratio in ratios.items():
+        if name not in SPLIT_NAMES:
+            raise ConfigError(f"unknown split '{name}'{did_you_mean(name, SPLIT_NAMES)}",
+                              key_path=f"data.splits.{name}")
+        if not 0 <= ratio <= 1:
+            raise ConfigError(f"ratio must be between 0 and 1, got {ratio}",
+                              key_path=f"data.splits.{name}")
+    if sum(ratios.values()) > 1 + 1e-9:
+        raise ConfigError(f"split ratios sum to {sum(ratios.values()):.3g}, more than 1",
+                          key_path="data.splits")
+    order = np.random.default_rng(seed).permutation(count)
+    result, start = {}, 0
+    for name in SPLIT_NAMES:
+        ratio = ratios.get(name, 0)
+        size = round(ratio * count)
+        if size:
+            result[name] = order[start:start + size]
+            start += size
+    return result
+
+
+def _standardized(values: np.ndarray, train_index: np.ndarray) -> np.ndarray:
+    """Zero mean, unit variance per column, using the training rows' statistics only."""
+    mean = values[train_index].mean(axis=0)
+    std = values[train_index].std(axis=0)
+    return ((values - mean) / np.where(std > 1e-8, std, 1.0)).astype(np.float32)
+
+
+def load_data(spec: DataSpec, *, seed: int, base_dir: Path) -> DataBundle:
+    """Everything from raw arrays to tensors per split, with a one-line summary."""
+    x, y = load_arrays(spec, base_dir)
+    if x.ndim != 2 or len(x) != len(y):
+        raise ConfigError(f"data must be a 2-D feature array and one label per row; got x "
+                          f"{list(x.shape)} and y {list(y.shape)}", key_path="data")
+    task = spec.task or ("classification" if np.issubdtype(y.dtype, np.integer)
+                         else "regression")
+    if task not in ("classification", "regression"):
+        raise ConfigError(f"task must be 'classification' or 'regression', got '{task}'",
+                          key_path="data.task")
+    classification = task == "classification"
+    client_note = ""
+    if spec.clients is not None:
+        share = partition_clients(y, spec.clients, seed, classification)[spec.clients.index]
+        x, y = x[share], y[share]
+        client_note = (f", client {spec.clients.index}/{spec.clients.num} "
+                       f"({spec.clients.partition})")
+    parts = split_by_ratio(len(y), spec.splits, seed)
+    if "train" in parts and spec.standardize:
+        x = _standardized(x, parts["train"])
+        if not classification:
+            y = _standardized(y.reshape(-1, 1), parts["train"]).reshape(-1)
+    num_outputs = int(y.max()) + 1 if classification else 1
+    splits = {}
+    for name, index in parts.items():
+        targets = torch.as_tensor(y[index], dtype=torch.long if classification
+                                  else torch.float32)
+        if not classification:
+            targets = targets.reshape(-1, 1)
+        splits[name] = {"x": torch.as_tensor(x[index], dtype=torch.float32), "y": targets}
+    sizes = ", ".join(f"{n} {len(i)}" for n, i in parts.items())
+    summary = (f"{spec.type}: {len(y)} samples x {x.shape[1]} features, {task}"
+               f"{f' ({num_outputs} classes)' if classification else ''}{client_note}; {sizes}")
+    return DataBundle(splits, task, int(x.shape[1]), num_outputs, summary)
