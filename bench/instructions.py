@@ -4,8 +4,10 @@
 
 Wall-clock ratios are noisy on a shared machine; instruction counts are not. Each variant runs
 under ``valgrind --tool=callgrind`` at N and 2N batches of W1 (one epoch); the difference
-divided by N cancels start-up and import costs. Prints instructions per batch and the ratio
-against the hand-written loop over the same data. Needs valgrind; takes a few minutes.
+divided by N cancels start-up and import costs. Prints instructions per batch and the ratios
+against the hand-written loop over the same data, and of a debug session (continue with
+breakpoints that never hit, timings and lifecycle checks on) against trainer.train().
+Needs valgrind; takes a few minutes.
 """
 
 from __future__ import annotations
@@ -40,9 +42,21 @@ elif variant == "trainer_tensors":
     TorchTrainer(fresh(base), {{"train": {{"x": x, "y": y}}}}, config=trainer_config(w)).train()
 elif variant == "hand_dataloader":
     loop_dataloader(w, fresh(base), x, y)
+elif variant == "session_tensors":
+    from app.session import DebugSession
+    session = DebugSession(TorchTrainer(fresh(base), {{"train": {{"x": x, "y": y}}}},
+                                        config=trainer_config(w)))
+    session.add_breakpoint(hook="no_such_hook")
+    session.add_breakpoint(trigger="on_batch_end", condition="batch_i < 0")
+    session.start()
+    assert session.continue_() is None
 elif variant == "trainer_dataloader":
     TorchTrainer(fresh(base), {{"train": make_loader(w, x, y)}}, config=trainer_config(w)).train()
 """
+
+
+VARIANTS = ("hand_tensors", "trainer_tensors", "session_tensors", "hand_dataloader",
+            "trainer_dataloader")
 
 
 def count(variant: str, batches: int, workdir: Path) -> int:
@@ -62,10 +76,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--batches", type=int, default=200)
     parser.add_argument("--jobs", type=int, default=4)
+    parser.add_argument("--variants", default=",".join(VARIANTS),
+                        help=f"comma-separated subset of {', '.join(VARIANTS)}")
     args = parser.parse_args()
     if shutil.which("valgrind") is None:
         raise SystemExit("valgrind is not installed")
-    variants = ["hand_tensors", "trainer_tensors", "hand_dataloader", "trainer_dataloader"]
+    variants = [v for v in VARIANTS if v in args.variants.split(",")]
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
         (workdir / "child.py").write_text(CHILD.format(here=str(HERE), root=str(ROOT)))
@@ -78,10 +94,13 @@ def main() -> None:
           f"{2 * args.batches} batches under callgrind")
     for v in variants:
         print(f"  {v:20s} {per_batch[v]:12,.0f}")
-    for data in ("tensors", "dataloader"):
-        ratio = per_batch[f"trainer_{data}"] / per_batch[f"hand_{data}"]
-        extra = per_batch[f"trainer_{data}"] - per_batch[f"hand_{data}"]
-        print(f"  trainer/hand ({data}): {ratio:.3f}  (+{extra:,.0f} instructions per batch)")
+    pairs = [("trainer_tensors", "hand_tensors"), ("trainer_dataloader", "hand_dataloader"),
+             ("session_tensors", "trainer_tensors"), ("session_tensors", "hand_tensors")]
+    for a, b in pairs:
+        if a in per_batch and b in per_batch:
+            extra = per_batch[a] - per_batch[b]
+            print(f"  {a}/{b}: {per_batch[a] / per_batch[b]:.3f}  "
+                  f"(+{extra:,.0f} instructions per batch)")
 
 
 if __name__ == "__main__":

@@ -36,6 +36,8 @@ from trainer_core.values import format_bytes, holds_graph, length, nbytes
 
 _BATCH_TRIGGERS = frozenset(BATCH_TRIGGERS)
 _MANAGED = frozenset(ROUTINE_MANAGED)
+_GONE = object()
+_NUMBERS = frozenset({int, float, bool})
 
 
 class FindingKind(StrEnum):
@@ -150,13 +152,15 @@ class LifecycleChecker:
         found: list[Finding] = []
         alive = ctx.__dict__
         for name in ctx.take_dirty():
-            if name not in alive or name in _MANAGED:
+            # Most dirty names are batch CtxVars, already released here: skip them first.
+            value = alive.get(name, _GONE)
+            if value is _GONE or name in _MANAGED:
                 continue
-            value = alive[name]
             lifecycle = ctx.lifecycle_of(name)
-            origin = ctx.provenance(name)
+            if lifecycle is not None and type(value) in _NUMBERS:
+                continue  # a scoped number: nothing to leak, nothing to grow
             if lifecycle is None:
-                first = origin.first
+                first = ctx.provenance(name).first
                 if first is not None and first.trigger in _BATCH_TRIGGERS:
                     found += self._report(
                         FindingKind.OUTLIVES_BATCH, name, value, first,
@@ -168,7 +172,7 @@ class LifecycleChecker:
                     self._watch[name] = deque(maxlen=self.growth_batches + 1)
             if lifecycle is not Lifecycle.BATCH and holds_graph(value):
                 found += self._report(
-                    FindingKind.KEEPS_GRAPH, name, value, origin.last,
+                    FindingKind.KEEPS_GRAPH, name, value, ctx.provenance(name).last,
                     "holds a tensor with a live autograd graph after the batch, which keeps "
                     "every batch's activations in memory",
                     f"store a number or a detached tensor: ctx.{name} = loss.item() "

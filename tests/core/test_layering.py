@@ -37,3 +37,8 @@ def test_no_source_file_in_trainer_core_mentions_app_or_textual_imports():
                                                   "import app", "from app"))
                         for line in p.read_text().splitlines())]
     assert offenders == []
+
+
+def test_the_debug_session_runs_without_textual():
+    modules = imported_after("import app.session\nfrom app.session import DebugSession")
+    assert "app" in modules and "textual" not in modules

@@ -1,0 +1,41 @@
+"""The debugger's brain, with no UI: a DebugSession steps a trainer's routine, keeps
+breakpoints, applies undoable hook edits and turns Context state into plain rows."""
+
+from app.session.breakpoints import Breakpoint, BreakpointError, Breakpoints
+from app.session.core import (
+    DebugSession,
+    EditOutcome,
+    HookRow,
+    RunState,
+    SessionError,
+    Status,
+    TimingRow,
+)
+from app.session.dependencies import DependencyFinding, HookAccess, static_access
+from app.session.edits import Edit, Insert, Move, Remove, Replace, Reset
+from app.session.views import CtxDiff, VarDetail, VarRow
+
+__all__ = [
+    "Breakpoint",
+    "BreakpointError",
+    "Breakpoints",
+    "CtxDiff",
+    "DebugSession",
+    "DependencyFinding",
+    "Edit",
+    "EditOutcome",
+    "HookAccess",
+    "HookRow",
+    "Insert",
+    "Move",
+    "Remove",
+    "Replace",
+    "Reset",
+    "RunState",
+    "SessionError",
+    "Status",
+    "TimingRow",
+    "VarDetail",
+    "VarRow",
+    "static_access",
+]

@@ -1,0 +1,260 @@
+"""Breakpoints: on a trigger, on a hook (by name), or on a condition over ctx and the point.
+
+A condition is a Python *expression* checked before it is ever evaluated: no statements, no
+imports, no lambdas, no names or attributes with double underscores, and only the names in
+:data:`ALLOWED_BUILTINS`, the point's fields, ``ctx``, ``torch``, ``math`` and the ctx
+attributes themselves (so ``loss_batch > 2`` and ``ctx.loss_batch > 2`` both work). A
+condition that raises when evaluated disables its breakpoint and keeps the message: a typo
+in a condition never kills the run.
+
+Where a breakpoint is checked:
+* a trigger breakpoint stops at that trigger's TRIGGER point (before any of its hooks);
+* a hook breakpoint stops at the HOOK point of every hook with that name (before it runs);
+* a condition is checked at the points its trigger / hook would stop at, or, when it names
+  neither, at every TRIGGER point.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import itertools
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from trainer_core.errors import HookscopeError
+from trainer_core.points import HOOK, TRIGGER, Point
+from trainer_core.triggers import as_trigger
+
+ALLOWED_BUILTINS: dict[str, Any] = {
+    name: getattr(builtins, name)
+    for name in ("abs", "all", "any", "bool", "float", "int", "isinstance", "len", "max",
+                 "min", "round", "str", "sum")
+}
+
+POINT_FIELDS = ("trigger", "epoch_i", "batch_i", "model_idx", "position", "mode", "split",
+                "hook_name", "kind")
+
+
+class BreakpointError(HookscopeError, ValueError):
+    """A breakpoint that cannot be set (bad condition, unknown trigger, no target)."""
+
+
+def check_condition(expression: str) -> ast.Expression:
+    """Parse ``expression`` and refuse anything beyond a side-effect-free expression."""
+    if not isinstance(expression, str) or not expression.strip():
+        raise BreakpointError("a condition must be a non-empty expression, e.g. batch_i == 3")
+    try:
+        tree = ast.parse(expression.strip(), mode="eval")
+    except SyntaxError as exc:
+        raise BreakpointError(f"condition {expression!r} is not a Python expression: "
+                              f"{exc.msg} (column {exc.offset})") from None
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Lambda | ast.NamedExpr | ast.Await | ast.Yield |
+                      ast.YieldFrom | ast.GeneratorExp | ast.ListComp | ast.SetComp |
+                      ast.DictComp):
+            raise BreakpointError(f"condition {expression!r}: "
+                                  f"{type(node).__name__} is not allowed in a condition")
+        name = node.attr if isinstance(node, ast.Attribute) else \
+            node.id if isinstance(node, ast.Name) else None
+        if name is not None and name.startswith("__"):
+            raise BreakpointError(f"condition {expression!r}: names with double underscores "
+                                  f"are not allowed ({name})")
+    return tree
+
+
+def _resolve(name: str, ctx: Any, point: Point) -> Any:
+    """The value a condition's ``name`` stands for at ``point``."""
+    if name in POINT_FIELDS:
+        return getattr(point, name)
+    if name == "ctx":
+        return ctx
+    if name == "point":
+        return point
+    if name == "math":
+        return math
+    if name == "torch":
+        import torch
+        return torch
+    if name in ALLOWED_BUILTINS:
+        return ALLOWED_BUILTINS[name]
+    values = ctx.__dict__
+    if name in values:
+        return values[name]
+    raise NameError(ctx.explain_missing(name) if hasattr(ctx, "explain_missing")
+                    else f"name '{name}' is not defined")
+
+
+def _free_names(tree: ast.Expression) -> tuple[str, ...]:
+    """Names a condition reads, so each evaluation looks up only those."""
+    return tuple(sorted({node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}))
+
+
+_ids = itertools.count(1)
+
+
+@dataclass(eq=False)
+class Breakpoint:
+    """One breakpoint; ``trigger``/``hook`` say where, ``condition`` (optional) says when."""
+
+    trigger: str | None = None
+    hook: str | None = None
+    condition: str | None = None
+    enabled: bool = True
+    hits: int = 0
+    message: str = ""
+    id: int = field(default_factory=lambda: next(_ids))
+    _code: Any = field(default=None, repr=False)
+    _names: tuple[str, ...] = field(default=(), repr=False)
+
+    def __post_init__(self) -> None:
+        if self.trigger is not None:
+            try:
+                self.trigger = str(as_trigger(self.trigger))
+            except HookscopeError as exc:
+                raise BreakpointError(str(exc)) from None
+        if self.trigger is not None and self.hook is not None:
+            raise BreakpointError("a breakpoint is on a trigger or on a hook, not both")
+        if self.condition is not None:
+            self.condition = self.condition.strip()
+            tree = check_condition(self.condition)
+            self._code = compile(tree, "<breakpoint>", "eval")
+            self._names = _free_names(tree)
+        elif self.trigger is None and self.hook is None:
+            raise BreakpointError("a breakpoint needs a trigger, a hook or a condition")
+
+    def describe(self) -> str:
+        """'on_batch_forward', 'hook _hook_on_batch_end', or 'batch_i == 3 at …'."""
+        where = self.trigger or (f"hook {self.hook}" if self.hook else "any trigger")
+        text = f"{where} if {self.condition}" if self.condition else where
+        state = "" if self.enabled else " (disabled" + (f": {self.message})" if self.message
+                                                         else ")")
+        return text + state
+
+    def applies(self, point: Point) -> bool:
+        """True when ``point`` is where this breakpoint is checked."""
+        if self.hook is not None:
+            return point.kind is HOOK and point.hook_name == self.hook
+        if point.kind is not TRIGGER:
+            return False
+        return self.trigger is None or point.trigger == self.trigger
+
+    def holds(self, ctx: Any, point: Point) -> bool:
+        """Evaluate the condition (True without one); a raising condition disables itself."""
+        if self._code is None:
+            return True
+        try:
+            names = {name: _resolve(name, ctx, point) for name in self._names}
+            return bool(eval(self._code, {"__builtins__": {}}, names))
+        except Exception as exc:
+            self.enabled = False
+            self.message = f"{type(exc).__name__}: {exc}"
+            return False
+
+
+class Breakpoints:
+    """The session's breakpoints, indexed so a run with none that apply costs a set lookup."""
+
+    def __init__(self) -> None:
+        self._items: dict[int, Breakpoint] = {}
+        self.triggers: frozenset[str] = frozenset()
+        self.hooks: frozenset[str] = frozenset()
+        self.anywhere = False
+        self.disabled_messages: list[str] = []
+
+    def __iter__(self) -> Iterator[Breakpoint]:
+        return iter(list(self._items.values()))
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def add(self, trigger: str | None = None, hook: str | None = None,
+            condition: str | None = None) -> Breakpoint:
+        """Add a breakpoint (validated); returns it."""
+        bp = Breakpoint(trigger=trigger, hook=hook, condition=condition)
+        self._items[bp.id] = bp
+        self._reindex()
+        return bp
+
+    def find(self, trigger: str | None = None, hook: str | None = None) -> Breakpoint | None:
+        """The unconditional breakpoint on exactly this trigger or hook, if any."""
+        for bp in self._items.values():
+            if bp.condition is None and bp.trigger == trigger and bp.hook == hook:
+                return bp
+        return None
+
+    def toggle(self, trigger: str | None = None, hook: str | None = None) -> Breakpoint | None:
+        """Add an unconditional breakpoint there, or remove the one that is there.
+
+        Returns the new breakpoint, or None when one was removed.
+        """
+        existing = self.find(trigger, hook)
+        if existing is not None:
+            self.remove(existing.id)
+            return None
+        return self.add(trigger=trigger, hook=hook)
+
+    def get(self, bp_id: int) -> Breakpoint:
+        """The breakpoint with this id (BreakpointError naming the ids there are)."""
+        try:
+            return self._items[bp_id]
+        except KeyError:
+            raise BreakpointError(f"no breakpoint #{bp_id}; there are: "
+                                  f"{sorted(self._items) or 'none'}") from None
+
+    def remove(self, bp_id: int) -> Breakpoint:
+        """Delete one breakpoint."""
+        bp = self.get(bp_id)
+        del self._items[bp_id]
+        self._reindex()
+        return bp
+
+    def set_enabled(self, bp_id: int, enabled: bool) -> Breakpoint:
+        """Enable or disable one breakpoint (enabling clears its error message)."""
+        bp = self.get(bp_id)
+        bp.enabled = enabled
+        if enabled:
+            bp.message = ""
+        self._reindex()
+        return bp
+
+    def clear(self) -> None:
+        """Remove every breakpoint."""
+        self._items.clear()
+        self._reindex()
+
+    def _reindex(self) -> None:
+        live = [bp for bp in self._items.values() if bp.enabled]
+        self.triggers = frozenset(bp.trigger for bp in live if bp.trigger is not None)
+        self.hooks = frozenset(bp.hook for bp in live if bp.hook is not None)
+        self.anywhere = any(bp.trigger is None and bp.hook is None for bp in live)
+
+    def at(self, trigger: str) -> bool:
+        """True when an enabled breakpoint names this trigger."""
+        return trigger in self.triggers
+
+    def on_hook(self, name: str) -> bool:
+        """True when an enabled breakpoint names this hook."""
+        return name in self.hooks
+
+    def hit(self, ctx: Any, point: Point) -> Breakpoint | None:
+        """The first enabled breakpoint that stops at ``point``; counts the hit."""
+        for bp in list(self._items.values()):
+            if bp.enabled and bp.applies(point):
+                if bp.holds(ctx, point):
+                    bp.hits += 1
+                    return bp
+                if not bp.enabled:
+                    self.disabled_messages.append(
+                        f"breakpoint #{bp.id} ({bp.condition}) disabled: {bp.message}")
+                    self._reindex()
+        return None
+
+    def listing(self) -> list[dict[str, Any]]:
+        """Plain rows for a UI or JSON."""
+        return [{"id": bp.id, "where": bp.trigger or bp.hook or "*",
+                 "condition": bp.condition, "enabled": bp.enabled, "hits": bp.hits,
+                 "message": bp.message} for bp in self._items.values()]
+

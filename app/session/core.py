@@ -1,0 +1,701 @@
+"""DebugSession: drives one trainer's routine point by point, for the TUI, scripts and tests.
+
+The session pulls points from ``trainer.iter_routine`` (the routine production runs, not a
+copy). Every step kind is one loop, :meth:`DebugSession._advance`, with a stop rule:
+
+* ``step()`` the next point; ``step_hook()`` the next HOOK point (into the next hook);
+* ``step_trigger()`` the next TRIGGER point;
+* ``step_batch()`` the first point after the current batch (the next batch's on_batch_start
+  or the epoch's on_epoch_end); from outside a batch, the end of the next batch;
+* ``step_epoch()`` likewise for the epoch (the next on_epoch_start, or on_fit_end);
+* ``continue_()`` until a breakpoint, an error or the end; ``run_to_end()`` ignores
+  breakpoints.
+
+Every loop also stops at an ERROR point, and at the next point after :meth:`pause` (safe to
+call from any thread). While it runs it times each hook, records the loss of each batch,
+feeds the lifecycle checker and samples what each hook writes. Edits do not take the
+session's lock: a hook set swaps whole tuples, and the routine reads a trigger's list when the
+trigger fires, so an edit made while a worker continues takes effect at the next firing.
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from contextlib import suppress
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from app.session.breakpoints import Breakpoint, Breakpoints
+from app.session.dependencies import AccessLog, DependencyFinding, check_edit
+from app.session.edits import Edit, EditHistory, Insert, Move, Remove, Replace, Reset
+from app.session.views import (
+    CtxDiff,
+    Fingerprint,
+    VarDetail,
+    VarRow,
+    diff,
+    fingerprint,
+    variable_detail,
+    variable_rows,
+)
+from trainer_core.errors import HookError, HookscopeError
+from trainer_core.hooks import Hook, HookSet, describe_hook, hook_name
+from trainer_core.lifecycle import Finding, LifecycleChecker
+from trainer_core.points import ERROR, HOOK, HOOK_DONE, TRIGGER, Point
+from trainer_core.registry import Registry, resolve_hook
+from trainer_core.routine import RoutineRun
+from trainer_core.triggers import BATCH_TRIGGERS, TRIGGERS
+
+_ON_BATCH_END = "on_batch_end"
+
+
+class SessionError(HookscopeError):
+    """A session command that cannot run now (e.g. stepping while an error waits)."""
+
+
+class RunState(StrEnum):
+    """Where the session is."""
+
+    IDLE = "idle"          # no routine started
+    PAUSED = "paused"
+    RUNNING = "running"
+    FINISHED = "finished"
+    ERROR = "error"        # a hook raised; retry, skip or remove
+
+
+@dataclass(frozen=True, slots=True)
+class Status:
+    """The header line as data."""
+
+    name: str
+    state: RunState
+    mode: str
+    split: str
+    model_idx: int
+    model_nums: int
+    epoch_i: int | None
+    num_epochs: int
+    batch_i: int | None
+    batches_in_epoch: int
+    trigger: str | None
+    hook: str | None
+    kind: str | None
+    reason: str
+    batches_done: int
+    total_batches: int
+    point_text: str
+
+    @property
+    def progress(self) -> float:
+        """Fraction of the routine's batches done (0..1)."""
+        return self.batches_done / self.total_batches if self.total_batches else \
+            (1.0 if self.state is RunState.FINISHED else 0.0)
+
+
+@dataclass(frozen=True, slots=True)
+class HookRow:
+    """One line of the hook tree: a trigger (position -1) or one of its hooks."""
+
+    trigger: str
+    position: int
+    name: str
+    location: str
+    current: bool
+    done: bool
+    breakpoint: bool
+    edited: bool
+
+    @property
+    def is_trigger(self) -> bool:
+        return self.position < 0
+
+
+@dataclass(frozen=True, slots=True)
+class TimingRow:
+    """Per-hook timing since the session started."""
+
+    name: str
+    trigger: str
+    calls: int
+    total_s: float
+
+    @property
+    def mean_us(self) -> float:
+        return self.total_s / self.calls * 1e6 if self.calls else 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class EditOutcome:
+    """What an edit did: applied or not, and the dependencies it breaks."""
+
+    applied: bool
+    description: str
+    findings: list[DependencyFinding]
+
+
+@dataclass(frozen=True, slots=True)
+class Stop:
+    """A place the session stopped at, with the ctx fingerprint there (for diffs)."""
+
+    index: int
+    point: Point | None
+    reason: str
+    fingerprint: Fingerprint
+
+
+class DebugSession:
+    """One trainer under the debugger. See the module docstring for the step rules."""
+
+    def __init__(self, trainer: Any, *, name: str = "trainer", registry: Registry | None = None,
+                 base_dir: str | Path | None = None, check_lifecycles: bool = True,
+                 history: int = 200, loss_history: int = 2000) -> None:
+        self.trainer = trainer
+        self.ctx = trainer.ctx
+        self.name = name
+        self.registry = registry
+        self.base_dir = Path(base_dir) if base_dir is not None else None
+        self.breakpoints = Breakpoints()
+        self.edits = EditHistory()
+        self.access = AccessLog()
+        self.check_lifecycles = check_lifecycles
+        self.checker: LifecycleChecker | None = LifecycleChecker() if check_lifecycles else None
+        self.timings: dict[Any, list[Any]] = {}
+        self.losses: deque[float] = deque(maxlen=loss_history)
+        self.metric_history: deque[tuple[str, dict[str, Any]]] = deque(maxlen=100)
+        self.log: deque[str] = deque(maxlen=200)
+        self.stops: deque[Stop] = deque(maxlen=history)
+        self.state = RunState.IDLE
+        self.run: RoutineRun | None = None
+        self.point: Point | None = None
+        self.reason = ""
+        self.changed: frozenset[str] = frozenset()
+        self.hit: Breakpoint | None = None
+        self.mode = "train"
+        self.split = "train"
+        self._lock = threading.RLock()
+        # A one-item list rather than a threading.Event: the stepping loop reads it at every
+        # point, and an item read costs a fraction of Event.is_set(); writes are atomic.
+        self._pause_flag = [False]
+        self._stop_count = 0
+        self._batches_done = 0
+        self._model_state: Any = None
+        self._pending_hook: Point | None = None
+        self._names: dict[int, tuple[Hook, str]] = {}
+        self._hook_started = 0.0
+
+    @classmethod
+    def from_config(cls, path: str | Path, overrides: dict[str, Any] | None = None,
+                    **options: Any) -> DebugSession:
+        """Build the trainer a YAML config describes and open a session on it."""
+        from trainer_core.config import load_experiment
+
+        experiment = load_experiment(path, overrides)
+        return cls(experiment.trainer, name=experiment.path.name,
+                   registry=experiment.registry, base_dir=experiment.base_dir, **options)
+
+    # -- routines ----------------------------------------------------------------------
+    def start(self, mode: str = "train", split: str | None = None) -> Point | None:
+        """Open a routine of ``mode`` on ``split`` and stop at its first point."""
+        with self._lock:
+            self._close_run()
+            run = self.trainer.iter_routine(mode, split)
+            self.run, self.mode, self.split = run, run.mode, run.split
+            self._model_state = copy.deepcopy(self.trainer.get_model_para())
+            self._batches_done = 0
+            self.state = RunState.PAUSED
+            self.log.append(f"started {run.mode}/{run.split}: {run.plan.num_epochs} epoch(s), "
+                            f"{run.plan.total_batches} batch(es) per model")
+        return self.step()
+
+    def restart(self, mode: str | None = None, split: str | None = None, *,
+                reset_model: bool = True) -> Point | None:
+        """Start the routine again (the same one unless told otherwise).
+
+        ``reset_model`` puts the model parameters back as they were when the routine being
+        abandoned started, so a restart replays the same batches from the same weights.
+        """
+        with self._lock:
+            if reset_model and self._model_state is not None:
+                self.trainer.update(copy.deepcopy(self._model_state), strict=True)
+            self.log.append("restarted" + (" (model parameters reset)" if reset_model else ""))
+        return self.start(mode or self.mode, split if split is not None else
+                          (self.split if mode is None else None))
+
+    def close(self) -> None:
+        """Abandon the routine in progress (scoped ctx variables and modes are restored)."""
+        with self._lock:
+            self._close_run()
+            self.state = RunState.IDLE
+
+    def _close_run(self) -> None:
+        if self.run is not None and not self.run.finished:
+            self.run.close()
+        self.run, self.point, self.hit = None, None, None
+
+    # -- stepping ------------------------------------------------------------------------
+    def step(self) -> Point | None:
+        """Advance exactly one point."""
+        return self._advance(lambda point: True, "step", breakpoints=False)
+
+    def step_hook(self) -> Point | None:
+        """Advance to the next hook about to run (a HOOK point)."""
+        return self._advance(lambda point: point.kind is HOOK, "step")
+
+    def step_trigger(self) -> Point | None:
+        """Advance to the next trigger firing (a TRIGGER point)."""
+        return self._advance(lambda point: point.kind is TRIGGER, "next trigger")
+
+    def step_batch(self) -> Point | None:
+        """Run to the end of the current batch (or of the next one, from outside a batch).
+
+        A batch is (run, epoch_i, batch_i): in a parallel multi-model routine every model's
+        hooks of that batch belong to it.
+        """
+        return self._advance(self._leaving(lambda p: p.batch_i), "end of batch")
+
+    def _leaving(self, index: Callable[[Point], int | None]) -> Callable[[Point], bool]:
+        """A stop rule: the first point outside the current batch/epoch (or the next one)."""
+        current = self.point
+        target: list[tuple[Any, ...]] = []
+        if current is not None and index(current) is not None:
+            target.append((current.run, current.epoch_i, index(current)))
+
+        def stop(point: Point) -> bool:
+            here = (point.run, point.epoch_i, index(point))
+            if not target:
+                if index(point) is not None:
+                    target.append(here)
+                return False
+            return here != target[0]
+        return stop
+
+    def step_epoch(self) -> Point | None:
+        """Run to the end of the current epoch (or of the next one, from outside epochs)."""
+        return self._advance(self._leaving(lambda p: p.epoch_i), "end of epoch")
+
+    def continue_(self) -> Point | None:
+        """Run until a breakpoint, an error, a pause or the end."""
+        return self._advance(None, "continue")
+
+    def run_to_end(self) -> Point | None:
+        """Run to the end of the routine, ignoring breakpoints (errors and pause still stop)."""
+        return self._advance(None, "run to end", breakpoints=False)
+
+    def pause(self) -> None:
+        """Stop a running step at its next point. Safe from any thread."""
+        self._pause_flag[0] = True
+
+    @property
+    def running(self) -> bool:
+        return self.state is RunState.RUNNING
+
+    def _advance(self, stop: Callable[[Point], bool] | None, reason: str, *,
+                 breakpoints: bool = True) -> Point | None:
+        """The one stepping loop (hot: see bench/session_overhead.py before changing it)."""
+        with self._lock:
+            if self.state is RunState.ERROR:
+                raise SessionError("a hook raised: choose retry, skip or remove first")
+            if self.run is None or self.state is RunState.FINISHED:
+                return self.point
+            self._pause_flag[0] = False
+            self.state = RunState.RUNNING
+            self.hit = None
+            run, ctx = self.run, self.ctx
+            bps = self.breakpoints
+            pause = self._pause_flag
+            checker = self.checker
+            observe = checker.observe if checker is not None else None
+            watching = checker._watch if checker is not None else {}
+            access, saturated = self.access, self.access.saturated
+            timings = self.timings
+            losses = self.losses
+            perf = time.perf_counter
+            pending = self._pending_hook
+            started = perf()
+            batches = self._batches_done
+            where: Any = None  # (epoch_i, batch_i) the checker last saw
+            why = "finished"
+            point: Point | None = None
+            try:
+                for point in run:
+                    kind = point[0]
+                    if kind is HOOK:
+                        pending = point
+                        if breakpoints and bps.hooks and bps.on_hook(self._name(point[6])) \
+                                and self._hit(point):
+                            why = "breakpoint"
+                            break
+                        started = perf()
+                    elif kind is HOOK_DONE:
+                        elapsed = perf() - started
+                        key = id(point[6])
+                        entry = timings.get(key)
+                        if entry is None:
+                            timings[key] = [1, elapsed, point[2], point[6]]
+                        else:
+                            entry[0] += 1
+                            entry[1] += elapsed
+                        if key not in saturated and pending is not None:
+                            access.observe(ctx, pending)
+                        if watching and observe is not None:
+                            observe(point)
+                    elif kind is TRIGGER:
+                        # The checker acts when the batch or epoch changes; skip the call
+                        # at the other triggers of a batch.
+                        if observe is not None and (point[3], point[4]) != where:
+                            where = (point[3], point[4])
+                            observe(point)
+                        if point[2] == _ON_BATCH_END:
+                            batches += 1
+                            loss = ctx.__dict__.get("loss_batch")
+                            if loss is not None:
+                                with suppress(TypeError, ValueError, RuntimeError,
+                                              AttributeError):
+                                    losses.append(loss.item() if hasattr(loss, "item")
+                                                  else float(loss))
+                        if breakpoints and (bps.anywhere or point[2] in bps.triggers) \
+                                and self._hit(point):
+                            why = "breakpoint"
+                            break
+                    else:  # ERROR
+                        why = "error"
+                        break
+                    if pause[0]:
+                        why = "paused"
+                        break
+                    if stop is not None and stop(point):
+                        why = reason
+                        break
+                else:
+                    point = None
+            except HookError as exc:  # only if an ERROR point was not answered; kept safe
+                why = "error"
+                self.log.append(str(exc))
+            finally:
+                pause[0] = False
+                self._batches_done = batches
+                self._pending_hook = pending
+            return self._stopped(point, why)
+
+    def _name(self, hook: Hook) -> str:
+        """hook_name(hook), memoised by identity (the value keeps the id from being reused)."""
+        known = self._names.get(id(hook))
+        if known is None:
+            known = self._names[id(hook)] = (hook, hook_name(hook))
+        return known[1]
+
+    def _hit(self, point: Point) -> bool:
+        bp = self.breakpoints.hit(self.ctx, point)
+        for message in self.breakpoints.disabled_messages:
+            self.log.append(message)
+        self.breakpoints.disabled_messages.clear()
+        self.hit = bp
+        return bp is not None
+
+    def _stopped(self, point: Point | None, why: str) -> Point | None:
+        run = self.run
+        if point is None:
+            self.state = RunState.FINISHED
+            self.point = None
+            if run is not None and run.finished:
+                for result in run.results:
+                    label = f"{run.mode}/{run.split}" + \
+                        (f" model {result.model_idx}" if result.model_idx else "")
+                    self.metric_history.append((label, dict(result.metrics)))
+                self.log.append(f"{run.mode}/{run.split} finished: " + ", ".join(
+                    f"{k}={_short(v)}" for r in run.results for k, v in r.metrics.items()))
+        else:
+            self.point = point
+            if point.kind is ERROR:
+                self.state = RunState.ERROR
+                error = point.error
+                self.log.append(str(error))
+            else:
+                self.state = RunState.PAUSED
+        if why == "breakpoint" and self.hit is not None:
+            why = f"breakpoint #{self.hit.id} ({self.hit.describe()})"
+        self.reason = why
+        self._record_stop(why)
+        return self.point
+
+    def _record_stop(self, why: str) -> None:
+        prints = fingerprint(self.ctx)
+        previous = self.stops[-1].fingerprint if self.stops else None
+        self.changed = frozenset(diff(previous, prints).names()) if previous is not None \
+            else frozenset()
+        self._stop_count += 1
+        self.stops.append(Stop(self._stop_count, self.point, why, prints))
+
+    # -- errors ------------------------------------------------------------------------
+    @property
+    def error(self) -> HookError | None:
+        """The HookError the session is stopped at (state "error"), else None."""
+        point = self.point
+        return point.error if point is not None and point.kind is ERROR else None
+
+    def error_traceback(self) -> str:
+        """The failing hook's traceback (its own frames included), or ''."""
+        error = self.error
+        return error.format_traceback() if error is not None else ""
+
+    def resolve_error(self, decision: str) -> Point | None:
+        """At an error: "retry" the hook, "skip" it, or "remove" it from its hook set.
+
+        Then advance one point: HOOK_DONE after a good retry, the next point after skip or
+        remove, or the same ERROR again when a retry raises again.
+        """
+        with self._lock:
+            point, run = self.point, self.run
+            if self.state is not RunState.ERROR or point is None or run is None:
+                raise SessionError("there is no error to resolve")
+            if decision not in ("retry", "skip", "remove"):
+                raise SessionError(f"decision must be retry, skip or remove, got {decision!r}")
+            if decision == "remove":
+                hookset = self._lane_hookset(point)
+                hooks = hookset[point.trigger]
+                position = point.position if point.position < len(hooks) and \
+                    hooks[point.position] is point.hook else hooks.index(point.hook)
+                self.edits.apply(Remove(point.trigger, position, mode=run.mode,
+                                        model_idx=point.model_idx), hookset)
+                self.log.append(f"removed {point.hook_name} from {point.trigger}")
+            run.resolve_error("retry" if decision == "retry" else "skip")
+            self.state = RunState.PAUSED
+            self.log.append(f"{decision}: {point.hook_name}")
+        return self._advance(lambda p: True, decision, breakpoints=False)
+
+    def _lane_hookset(self, point: Point) -> HookSet:
+        for model_idx, hookset in point.run.lanes:
+            if model_idx == point.model_idx:
+                return hookset
+        return point.run.lanes[0][1]
+
+    # -- breakpoints -------------------------------------------------------------------
+    def add_breakpoint(self, trigger: str | None = None, hook: str | None = None,
+                       condition: str | None = None) -> Breakpoint:
+        """Add a breakpoint (see app.session.breakpoints for where each kind stops)."""
+        if hook is not None and not self._known_hook_name(hook):
+            self.log.append(f"note: no hook named {hook} is in any hook set yet")
+        return self.breakpoints.add(trigger, hook, condition)
+
+    def toggle_breakpoint(self, trigger: str | None = None,
+                          hook: str | None = None) -> Breakpoint | None:
+        """Set or clear the unconditional breakpoint on a trigger or a hook name."""
+        return self.breakpoints.toggle(trigger, hook)
+
+    def _known_hook_name(self, name: str) -> bool:
+        return any(name in hs.names(t) for _, _, hs in self.trainer.hook_sets()
+                   for t in TRIGGERS)
+
+    # -- edits ---------------------------------------------------------------------------
+    def hookset(self, mode: str = "train", model_idx: int = 0) -> HookSet:
+        """The hook set a routine of ``mode`` uses for model ``model_idx``."""
+        return self.trainer.hook_set(mode, model_idx)
+
+    def resolve(self, reference: str | Hook) -> Hook:
+        """A hook from a registered name, ``module:function`` or ``file.py:function``."""
+        if callable(reference):
+            return reference
+        return resolve_hook(reference, registry=self.registry, trainer=self.trainer,
+                            base_dir=self.base_dir)
+
+    def preview(self, edit: Edit) -> list[DependencyFinding]:
+        """The read/write dependencies ``edit`` would break (the edit is not applied)."""
+        hookset = self.hookset(edit.mode, edit.model_idx)
+        twin = hookset.copy()
+        edit.apply(twin)
+        ctx = self.ctx
+        return check_edit(hookset.snapshot(), twin.snapshot(), self.access.access,
+                          present=lambda name: name in ctx)
+
+    def apply(self, edit: Edit, *, confirm: bool = False) -> EditOutcome:
+        """Apply ``edit`` unless it breaks a dependency and ``confirm`` is False.
+
+        Invalid edits raise (HookSetError...) and change nothing.
+        """
+        findings = self.preview(edit)
+        if findings and not confirm:
+            return EditOutcome(False, edit.describe(), findings)
+        self.edits.apply(edit, self.hookset(edit.mode, edit.model_idx))
+        self.log.append(f"{edit.describe()} ({edit.mode}"
+                        f"{f' model {edit.model_idx}' if edit.model_idx else ''})")
+        return EditOutcome(True, edit.describe(), findings)
+
+    def insert(self, hook: str | Hook, trigger: str, position: int = -1, *,
+               mode: str = "train", model_idx: int = 0, confirm: bool = False) -> EditOutcome:
+        """Insert a hook (by reference or object) at ``position`` (-1: the end)."""
+        return self.apply(Insert(trigger, self.resolve(hook), position, mode, model_idx),
+                          confirm=confirm)
+
+    def remove(self, trigger: str, position: int, *, mode: str = "train", model_idx: int = 0,
+               confirm: bool = False) -> EditOutcome:
+        """Remove the hook at ``position`` of ``trigger``."""
+        return self.apply(Remove(trigger, position, mode, model_idx), confirm=confirm)
+
+    def replace(self, trigger: str, target: str, hook: str | Hook, *, mode: str = "train",
+                model_idx: int = 0, confirm: bool = False) -> EditOutcome:
+        """Replace the hooks named ``target`` at ``trigger``."""
+        return self.apply(Replace(trigger, target, self.resolve(hook), mode, model_idx),
+                          confirm=confirm)
+
+    def move(self, trigger: str, position: int, new_position: int,
+             to_trigger: str | None = None, *, mode: str = "train", model_idx: int = 0,
+             confirm: bool = False) -> EditOutcome:
+        """Move a hook within its trigger or to another one."""
+        return self.apply(Move(trigger, position, new_position, to_trigger, mode, model_idx),
+                          confirm=confirm)
+
+    def move_by(self, trigger: str, position: int, delta: int, *, mode: str = "train",
+                model_idx: int = 0, confirm: bool = False) -> EditOutcome:
+        """Move a hook up (delta -1) or down (+1) within its trigger."""
+        size = len(self.hookset(mode, model_idx)[trigger])
+        target = position + delta
+        if not 0 <= target < size:
+            raise SessionError(f"cannot move {trigger} #{position} by {delta}: the trigger "
+                               f"has {size} hook(s)")
+        return self.move(trigger, position, target, mode=mode, model_idx=model_idx,
+                         confirm=confirm)
+
+    def reset(self, trigger: str, name: str | None = None, *, mode: str = "train",
+              model_idx: int = 0, confirm: bool = False) -> EditOutcome:
+        """Remove every hook of ``trigger`` (or only those called ``name``)."""
+        return self.apply(Reset(trigger, name, mode, model_idx), confirm=confirm)
+
+    def undo(self) -> str | None:
+        """Undo the last edit; returns its description, or None when there is none."""
+        entry = self.edits.undo()
+        if entry is not None:
+            self.log.append(f"undo: {entry.description}")
+        return entry.description if entry is not None else None
+
+    def redo(self) -> str | None:
+        """Redo the last undone edit; returns its description, or None."""
+        entry = self.edits.redo()
+        if entry is not None:
+            self.log.append(f"redo: {entry.description}")
+        return entry.description if entry is not None else None
+
+    def export_pipeline(self, path: str | Path) -> Path:
+        """Write every hook set to YAML (atomically); returns the path written."""
+        from trainer_core.pipeline import export_pipeline
+
+        written = export_pipeline(self.trainer, path, registry=self.registry,
+                                  source=self.name)
+        self.log.append(f"pipeline written to {path}")
+        return Path(written)
+
+    def load_pipeline(self, path: str | Path) -> None:
+        """Replace every hook set by a pipeline file's (one undoable step)."""
+        from trainer_core.pipeline import load_pipeline
+
+        sets = [hs for _, _, hs in self.trainer.hook_sets()]
+        before = [hs.snapshot() for hs in sets]
+        load_pipeline(self.trainer, path, registry=self.registry)
+        states = [(hs, old, hs.snapshot()) for hs, old in zip(sets, before, strict=True)
+                  if not hs.same_hooks(old)]
+        if states:
+            self.edits.record_bulk(f"load pipeline {path}", states)
+        self.log.append(f"pipeline loaded from {path}")
+
+    # -- views ---------------------------------------------------------------------------
+    def status(self) -> Status:
+        """Header data: where the routine is and what it is doing."""
+        run, point = self.run, self.point
+        plan = run.plan if run is not None else None
+        lanes = len(run.lanes) if run is not None else 1
+        epoch_i = point.epoch_i if point is not None else None
+        total = plan.total_batches * (lanes if run is not None and not run.parallel else 1) \
+            if plan is not None else 0
+        return Status(
+            name=self.name, state=self.state, mode=run.mode if run else self.mode,
+            split=run.split if run else self.split,
+            model_idx=point.model_idx if point is not None else 0,
+            model_nums=self.trainer.model_nums, epoch_i=epoch_i,
+            num_epochs=plan.num_epochs if plan else 0,
+            batch_i=point.batch_i if point is not None else None,
+            batches_in_epoch=plan.batches_in(epoch_i) if plan and epoch_i is not None else
+            (plan.batches_per_epoch if plan else 0),
+            trigger=point.trigger if point is not None else None,
+            hook=point.hook_name if point is not None else None,
+            kind=point.kind.value if point is not None else None,
+            reason=self.reason, batches_done=min(self._batches_done, total) if total else 0,
+            total_batches=total, point_text=point.describe() if point is not None else "")
+
+    def hook_rows(self, mode: str = "train", model_idx: int = 0) -> list[HookRow]:
+        """The hook tree of one hook set, with the current hook, done triggers, breakpoints
+        and user edits marked."""
+        hookset = self.hookset(mode, model_idx)
+        marks = self.edits.marks_of(hookset)
+        point = self.point
+        here = point is not None and point.run is self.run and \
+            self._lane_hookset(point) is hookset
+        trigger_now = point.trigger if here else None
+        rows: list[HookRow] = []
+        for trigger in TRIGGERS:
+            hooks = hookset[trigger]
+            current_pos = -2
+            if here and trigger == trigger_now and point.hook is not None:
+                current_pos = point.position if point.position < len(hooks) and \
+                    hooks[point.position] is point.hook else \
+                    next((i for i, h in enumerate(hooks) if h is point.hook), -2)
+            trigger_done = here and _before_in_batch(trigger, trigger_now, point)
+            rows.append(HookRow(trigger, -1, trigger, "", here and trigger == trigger_now
+                                and point.hook is None, trigger_done,
+                                self.breakpoints.at(trigger), False))
+            for position, hook in enumerate(hooks):
+                name = hook_name(hook)
+                done = trigger_done or (current_pos >= 0 and (
+                    position < current_pos or (position == current_pos and
+                                               point.kind is HOOK_DONE)))
+                rows.append(HookRow(trigger, position, name, describe_hook(hook).location,
+                                    position == current_pos and point.kind is not HOOK_DONE,
+                                    done, self.breakpoints.on_hook(name),
+                                    (trigger, id(hook)) in marks))
+        return rows
+
+    def variables(self) -> list[VarRow]:
+        """Context rows, with the attributes changed since the previous stop flagged."""
+        return variable_rows(self.ctx, self.changed)
+
+    def variable(self, name: str) -> VarDetail:
+        """One ctx value in detail (tensor stats included)."""
+        return variable_detail(self.ctx, name)
+
+    def ctx_diff(self, older: int = -2, newer: int = -1) -> CtxDiff:
+        """What changed in ctx between two recorded stops (default: the last two)."""
+        stops = list(self.stops)
+        if not stops:
+            return CtxDiff([], [], [])
+        try:
+            a, b = stops[older], stops[newer]
+        except IndexError:
+            raise SessionError(f"only {len(stops)} stop(s) are recorded") from None
+        return diff(a.fingerprint, b.fingerprint)
+
+    @property
+    def findings(self) -> list[Finding]:
+        """Lifecycle findings so far (each attribute and kind once)."""
+        return list(self.checker.findings) if self.checker is not None else []
+
+    def timing_rows(self) -> list[TimingRow]:
+        """Per-hook calls and time, slowest first."""
+        rows = [TimingRow(hook_name(hook), trigger, calls, total)
+                for calls, total, trigger, hook in list(self.timings.values())]
+        return sorted(rows, key=lambda row: row.total_s, reverse=True)
+
+
+def _before_in_batch(trigger: str, trigger_now: str | None, point: Point | None) -> bool:
+    """True for batch triggers that already fired in the current batch."""
+    if point is None or point.batch_i is None or trigger_now not in BATCH_TRIGGERS or \
+            trigger not in BATCH_TRIGGERS:
+        return False
+    return BATCH_TRIGGERS.index(trigger) < BATCH_TRIGGERS.index(trigger_now)
+
+
+def _short(value: Any) -> str:
+    return f"{value:.4g}" if isinstance(value, float) else str(value)

@@ -1,0 +1,177 @@
+"""Plain-data views of a Context for a UI: rows, one value in detail, and diffs between stops.
+
+Nothing here imports textual; every function takes a ctx and returns dataclasses or strings.
+A *fingerprint* is a cheap per-attribute token (identity, shape, dtype, in-place version for
+tensors; the value itself for small scalars) taken at each stop, so "what changed since the
+last stop" and "diff between two stops" need no copy of any tensor.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from trainer_core.context import ROUTINE_MANAGED
+from trainer_core.points import Point
+from trainer_core.values import format_bytes, is_tensor, summarize
+
+Fingerprint = dict[str, tuple[Any, ...]]
+_SCALARS = (int, float, bool, str, type(None))
+
+
+def point_label(point: Point | None) -> str:
+    """'_hook_on_batch_forward @ on_batch_forward', or 'setup' for writes outside hooks."""
+    if point is None:
+        return "setup"
+    if point.hook is None:
+        return f"routine @ {point.trigger}"
+    return f"{point.hook_name} @ {point.trigger}"
+
+
+@dataclass(frozen=True, slots=True)
+class VarRow:
+    """One ctx attribute as the Context table shows it."""
+
+    name: str
+    type: str
+    shape: str
+    dtype: str
+    device: str
+    nbytes: int
+    lifecycle: str
+    set_by: str
+    changed_by: str
+    changed: bool
+
+    @property
+    def size(self) -> str:
+        """Human-readable bytes."""
+        return format_bytes(self.nbytes)
+
+
+def variable_rows(ctx: Any, changed: set[str] | frozenset[str] = frozenset()) -> list[VarRow]:
+    """Every ctx attribute, in insertion order, with where it came from."""
+    rows: list[VarRow] = []
+    managed = set(ROUTINE_MANAGED)
+    for record in ctx.records():
+        summary = summarize(record.value)
+        lifecycle = record.lifecycle.value if record.lifecycle is not None else \
+            ("routine-managed" if record.name in managed else "plain")
+        rows.append(VarRow(record.name, summary.type, summary.shape, summary.dtype,
+                           summary.device, summary.nbytes, lifecycle,
+                           point_label(record.first), point_label(record.last),
+                           record.name in changed))
+    return rows
+
+
+@dataclass(frozen=True, slots=True)
+class VarDetail:
+    """One value in detail: labelled facts, and a bounded text preview."""
+
+    name: str
+    facts: list[tuple[str, str]]
+    preview: str
+
+
+def _where(point: Point | None) -> str:
+    if point is None:
+        return "outside any hook (trainer setup)"
+    info = point.hook_info()
+    place = f" ({info.location})" if info is not None else ""
+    batch = f", batch {point.batch_i}" if point.batch_i is not None else ""
+    epoch = f"epoch {point.epoch_i}" if point.epoch_i is not None else "fit"
+    return f"{point_label(point)}{place}, {epoch}{batch}"
+
+
+def tensor_stats(value: Any) -> list[tuple[str, str]]:
+    """min / max / mean / norm (floating tensors), requires_grad and grad_fn."""
+    facts: list[tuple[str, str]] = [("requires_grad", str(bool(value.requires_grad))),
+                                    ("grad_fn", type(value.grad_fn).__name__
+                                     if value.grad_fn is not None else "None")]
+    if value.numel() == 0:
+        return facts
+    data = value.detach()
+    if not (data.is_floating_point() or data.is_complex()):
+        data = data.double()
+    facts += [("min", _num(data.min().item())), ("max", _num(data.max().item())),
+              ("mean", _num(data.mean().item())), ("norm", _num(data.norm().item()))]
+    nan = int(data.isnan().sum().item())
+    if nan:
+        facts.append(("NaN", str(nan)))
+    return facts
+
+
+def _num(value: float) -> str:
+    return f"{value:.6g}" if math.isfinite(value) else str(value)
+
+
+def variable_detail(ctx: Any, name: str, *, preview_chars: int = 1200) -> VarDetail:
+    """Facts about ``ctx.<name>`` (KeyError explaining why it is missing)."""
+    value = ctx[name]
+    summary = summarize(value)
+    origin = ctx.provenance(name)
+    lifecycle = ctx.lifecycle_of(name)
+    facts = [("type", f"{type(value).__module__}.{type(value).__qualname__}"),
+             ("lifecycle", lifecycle.value if lifecycle is not None else "plain"),
+             ("size", format_bytes(summary.nbytes)),
+             ("set by", _where(origin.first)), ("last changed by", _where(origin.last))]
+    if summary.shape:
+        facts.insert(1, ("shape", summary.shape))
+    if summary.dtype:
+        facts.insert(2, ("dtype", summary.dtype))
+    if summary.device:
+        facts.insert(3, ("device", summary.device))
+    if is_tensor(value):
+        facts += tensor_stats(value)
+    try:
+        text = repr(value)
+    except Exception as exc:  # a value whose repr raises must not break the view
+        text = f"<repr failed: {type(exc).__name__}: {exc}>"
+    if len(text) > preview_chars:
+        text = text[:preview_chars] + f"… ({len(text) - preview_chars} more characters)"
+    return VarDetail(name, facts, text)
+
+
+def fingerprint_value(value: Any) -> tuple[Any, ...]:
+    """A token that changes when the value is replaced or (for tensors) changed in place."""
+    if type(value) in _SCALARS:
+        return ("=", value) if not isinstance(value, str) or len(value) < 200 else \
+            ("id", id(value))
+    if is_tensor(value):
+        return ("t", id(value), tuple(value.shape), value._version)
+    try:
+        return ("c", id(value), len(value))
+    except TypeError:
+        return ("id", id(value))
+
+
+def fingerprint(ctx: Any) -> Fingerprint:
+    """Fingerprints of every attribute now."""
+    return {name: fingerprint_value(value) for name, value in list(ctx.__dict__.items())}
+
+
+@dataclass(frozen=True, slots=True)
+class CtxDiff:
+    """What differs between two stops."""
+
+    added: list[str]
+    removed: list[str]
+    changed: list[str]
+
+    def names(self) -> set[str]:
+        """Added or changed (what a table highlights)."""
+        return set(self.added) | set(self.changed)
+
+    def describe(self) -> str:
+        """'+a +b  -c  ~d' style one-liner."""
+        parts = [f"+{n}" for n in self.added] + [f"-{n}" for n in self.removed] + \
+            [f"~{n}" for n in self.changed]
+        return " ".join(parts) if parts else "no change"
+
+
+def diff(before: Fingerprint, after: Fingerprint) -> CtxDiff:
+    """Attributes added, removed and changed from ``before`` to ``after``."""
+    return CtxDiff([n for n in after if n not in before],
+                   [n for n in before if n not in after],
+                   [n for n in after if n in before and before[n] != after[n]])

@@ -1,0 +1,92 @@
+"""Breakpoints on triggers, hooks and conditions; bad conditions never kill a run."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.session import BreakpointError, RunState
+from trainer_core.points import HOOK, TRIGGER
+
+
+def test_a_trigger_breakpoint_stops_at_each_firing_before_its_hooks(make_session):
+    session = make_session()
+    bp = session.add_breakpoint(trigger="on_batch_backward")
+    point = session.continue_()
+    assert (point.kind, point.trigger, point.batch_i) == (TRIGGER, "on_batch_backward", 0)
+    assert session.continue_().batch_i == 1
+    assert bp.hits == 2 and session.reason.startswith(f"breakpoint #{bp.id}")
+
+
+def test_a_hook_breakpoint_stops_before_the_hook_runs(make_session):
+    session = make_session()
+    session.add_breakpoint(hook="_hook_on_batch_end")
+    point = session.continue_()
+    assert (point.kind, point.hook_name, point.batch_i) == (HOOK, "_hook_on_batch_end", 0)
+    assert session.ctx.num_samples == 0  # the hook has not run yet
+
+
+def test_conditions_over_point_fields_and_ctx_attributes(make_session):
+    session = make_session()
+    session.add_breakpoint(condition="batch_i == 3")
+    point = session.continue_()
+    assert (point.trigger, point.epoch_i, point.batch_i) == ("on_batch_start", 0, 3)
+    session.breakpoints.clear()
+    session.add_breakpoint(trigger="on_batch_end", condition="loss_batch.item() < 10 and "
+                                                              "ctx.batch_size == 8")
+    point = session.continue_()
+    assert (point.trigger, point.batch_i) == ("on_batch_end", 3)
+    session.breakpoints.clear()
+    session.add_breakpoint(trigger="on_batch_end", condition="torch.isnan(loss_batch)")
+    assert session.continue_() is None  # never NaN: runs to the end
+
+
+def test_a_condition_that_raises_disables_itself_and_the_run_goes_on(make_session):
+    session = make_session()
+    bp = session.add_breakpoint(condition="no_such_attribute > 1")
+    assert session.continue_() is None
+    assert session.state is RunState.FINISHED
+    assert not bp.enabled and "no_such_attribute" in bp.message
+    assert any("disabled" in line for line in session.log)
+
+
+@pytest.mark.parametrize("condition", ["__import__('os').system('true')", "(x := 1)",
+                                       "(lambda: 1)()", "ctx.__class__", "import os", ""])
+def test_conditions_that_could_do_harm_or_do_not_parse_are_refused(make_session, condition):
+    session = make_session()
+    with pytest.raises(BreakpointError):
+        session.add_breakpoint(condition=condition)
+    assert len(session.breakpoints) == 0
+
+
+def test_unknown_trigger_is_refused_with_the_known_ones():
+    from app.session import Breakpoints
+
+    with pytest.raises(BreakpointError, match="on_batch_forward"):
+        Breakpoints().add(trigger="on_batch_forwrd")
+
+
+def test_enable_disable_toggle_list_clear(make_session):
+    session = make_session()
+    bps = session.breakpoints
+    bp = session.toggle_breakpoint(trigger="on_epoch_end")
+    assert bp is not None and bps.at("on_epoch_end")
+    bps.set_enabled(bp.id, False)
+    assert not bps.at("on_epoch_end")
+    assert session.continue_() is None  # a disabled breakpoint never stops
+    session.restart()
+    bps.set_enabled(bp.id, True)
+    assert session.continue_().trigger == "on_epoch_end"
+    assert bps.listing()[0]["hits"] == 1
+    assert session.toggle_breakpoint(trigger="on_epoch_end") is None  # toggled off
+    assert len(bps) == 0
+    session.add_breakpoint(hook="_hook_on_batch_forward")
+    bps.clear()
+    assert session.continue_() is None
+    with pytest.raises(BreakpointError, match="no breakpoint #99"):
+        bps.remove(99)
+
+
+def test_run_to_end_ignores_breakpoints(make_session):
+    session = make_session()
+    session.add_breakpoint(trigger="on_batch_start")
+    assert session.run_to_end() is None

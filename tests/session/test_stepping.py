@@ -1,0 +1,153 @@
+"""Each step kind reaches exactly the point its rule names; pause stops within one point."""
+
+from __future__ import annotations
+
+import threading
+
+import torch
+
+from app.session import RunState
+from trainer_core.points import HOOK, HOOK_DONE, TRIGGER
+
+
+def expected_points(trainer, mode="train"):
+    return [(p.kind, p.trigger, p.epoch_i, p.batch_i, p.position)
+            for p in trainer.iter_routine(mode)]
+
+
+def where(point):
+    return (point.kind, point.trigger, point.epoch_i, point.batch_i, point.position)
+
+
+def test_start_pauses_at_fit_start_and_step_visits_every_point_in_order(make_session,
+                                                                        make_trainer):
+    session = make_session()
+    assert session.state is RunState.PAUSED
+    assert where(session.point) == (TRIGGER, "on_fit_start", None, None, -1)
+    seen = [where(session.point)]
+    while session.step() is not None:
+        seen.append(where(session.point))
+    assert seen == expected_points(make_trainer())
+    assert session.state is RunState.FINISHED
+
+
+def test_step_hook_stops_only_at_hooks_about_to_run(make_session):
+    session = make_session()
+    names = []
+    while (point := session.step_hook()) is not None:
+        assert point.kind is HOOK
+        names.append((point.trigger, point.hook_name))
+    # 2 epochs x 5 batches x 5 batch hooks, plus fit start/end and 2 x epoch start
+    assert len(names) == 1 + 2 + 2 * 5 * 5 + 1
+    assert names[:4] == [("on_fit_start", "_hook_on_fit_start_init"),
+                         ("on_epoch_start", "_hook_on_epoch_start"),
+                         ("on_batch_start", "_hook_on_batch_start_init"),
+                         ("on_batch_forward", "_hook_on_batch_forward")]
+
+
+def test_step_trigger_visits_each_firing(make_session):
+    session = make_session()
+    fired = []
+    while (point := session.step_trigger()) is not None:
+        assert point.kind is TRIGGER
+        fired.append(point.trigger)
+    assert len(fired) == 2 * 5 * 4 + 2 * 2 + 1  # the first on_fit_start was the start point
+    assert fired[-1] == "on_fit_end"
+
+
+def test_step_batch_runs_to_the_first_point_after_the_batch(make_session):
+    session = make_session()
+    point = session.step_batch()  # from outside a batch: to the end of the next one (batch 0)
+    assert where(point) == (TRIGGER, "on_batch_start", 0, 1, -1)
+    session.step_hook()
+    session.step_hook()  # inside batch 1, at the forward hook
+    assert session.point.trigger == "on_batch_forward"
+    assert where(session.step_batch()) == (TRIGGER, "on_batch_start", 0, 2, -1)
+    for _ in range(2):
+        session.step_batch()
+    # the last batch of the epoch ends at on_epoch_end
+    assert where(session.step_batch()) == (TRIGGER, "on_epoch_end", 0, None, -1)
+    assert session.status().batches_done == 5
+
+
+def test_step_epoch_runs_to_the_next_epoch_then_to_fit_end(make_session):
+    session = make_session()
+    assert where(session.step_epoch()) == (TRIGGER, "on_epoch_start", 1, None, -1)
+    assert where(session.step_epoch()) == (TRIGGER, "on_fit_end", None, None, -1)
+    assert session.status().batches_done == 10
+
+
+def test_continue_without_breakpoints_trains_exactly_like_train(make_session, make_trainer):
+    session = make_session()
+    assert session.continue_() is None
+    assert session.state is RunState.FINISHED
+    twin = make_trainer()
+    _, params, metrics = twin.train()
+    for name, value in session.trainer.get_model_para().items():
+        assert torch.equal(value, params[name]), name
+    label, recorded = session.metric_history[-1]
+    assert label == "train/train" and recorded == metrics
+    assert len(session.losses) == 10
+
+
+def test_pause_called_by_a_hook_stops_at_the_very_next_point(make_session):
+    session = make_session()
+
+    def pause_at_batch_2(ctx):
+        if ctx.cur_batch_i == 2:
+            session.pause()
+
+    session.insert(pause_at_batch_2, "on_batch_forward", 0)
+    point = session.continue_()
+    assert point.kind is HOOK_DONE and point.hook_name == "pause_at_batch_2"
+    assert (point.epoch_i, point.batch_i) == (0, 2)
+    assert session.reason == "paused"
+
+
+def test_pause_from_another_thread_stops_a_running_continue(make_session):
+    session = make_session(**{"train.local_update_steps": 100_000,
+                              "train.batch_or_epoch": "batch"})
+    reached = threading.Event()
+
+    def signal(ctx):
+        if ctx.cur_batch_i == 3:
+            reached.set()
+
+    session.insert(signal, "on_batch_end")
+    worker = threading.Thread(target=session.continue_)
+    worker.start()
+    assert reached.wait(30)
+    session.pause()
+    worker.join(30)
+    assert not worker.is_alive()
+    assert session.state is RunState.PAUSED and session.reason == "paused"
+    assert 0 < session.status().batches_done < 100_000
+    # and it goes on from there
+    before = (session.point.epoch_i, session.point.batch_i)
+    session.step_batch()
+    assert session.state is RunState.PAUSED
+    assert (session.point.epoch_i, session.point.batch_i) != before
+
+
+def test_restart_replays_from_the_same_weights(make_session):
+    session = make_session()
+    initial = session.trainer.get_model_para()
+    session.step_epoch()
+    changed = session.trainer.get_model_para()
+    assert any(not torch.equal(changed[k], initial[k]) for k in initial)
+    point = session.restart()
+    assert where(point) == (TRIGGER, "on_fit_start", None, None, -1)
+    assert session.status().batches_done == 0
+    for name, value in session.trainer.get_model_para().items():
+        assert torch.equal(value, initial[name])
+
+
+def test_an_evaluation_routine_on_a_chosen_split(make_session):
+    session = make_session(start=False)
+    point = session.start("test", "test")
+    assert (point.run.mode, point.run.split) == ("test", "test")
+    session.continue_()
+    label, metrics = session.metric_history[-1]
+    assert label == "test/test" and metrics["test_total"] == 20
+    assert session.state is RunState.FINISHED
+    assert session.step_hook() is None  # stepping a finished routine is a no-op

@@ -1,0 +1,113 @@
+"""What the UI shows, as plain data: status, variables, details, diffs, timings, histories."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+
+from app.session import DebugSession
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_status_follows_the_routine(make_session):
+    session = make_session()
+    status = session.status()
+    assert (status.state, status.mode, status.num_epochs, status.total_batches) == (
+        "paused", "train", 2, 10)
+    session.step_batch()
+    session.step_hook()
+    status = session.status()
+    assert (status.epoch_i, status.batch_i, status.batches_in_epoch) == (0, 1, 5)
+    assert (status.trigger, status.hook, status.kind) == (
+        "on_batch_start", "_hook_on_batch_start_init", "hook")
+    assert status.batches_done == 1 and status.progress == 0.1
+    session.continue_()
+    assert session.status().state == "finished" and session.status().progress == 1.0
+
+
+def test_variable_rows_say_what_changed_and_who_set_it(make_session):
+    session = make_session()
+    session.add_breakpoint(trigger="on_batch_backward")
+    session.continue_()
+    rows = {row.name: row for row in session.variables()}
+    loss = rows["loss_batch"]
+    assert (loss.type, loss.shape, loss.dtype, loss.lifecycle) == ("Tensor", "[]", "float32",
+                                                                   "batch")
+    assert loss.set_by == "_hook_on_batch_forward @ on_batch_forward"
+    assert loss.changed and rows["y_prob"].changed and not rows["model"].changed
+    assert rows["optimizer"].lifecycle == "routine"
+    assert rows["model"].set_by == "setup"
+    assert rows["y_prob"].nbytes == 8 * 3 * 4
+
+
+def test_variable_detail_has_tensor_stats(make_session):
+    session = make_session()
+    session.add_breakpoint(trigger="on_batch_end")
+    session.continue_()
+    detail = dict(session.variable("y_prob").facts)
+    y_prob = session.ctx.y_prob
+    assert float(detail["min"]) == float(f"{y_prob.min().item():.6g}")
+    assert float(detail["norm"]) == float(f"{y_prob.norm().item():.6g}")
+    assert detail["requires_grad"] == "True" and detail["grad_fn"] == "AddmmBackward0"
+    assert "_hook_on_batch_forward" in detail["set by"] and ".py:" in detail["set by"]
+    assert session.variable("model").preview.startswith("Sequential(")
+
+
+def test_ctx_diff_between_stops(make_session):
+    session = make_session()
+    session.step_trigger()  # epoch start
+    session.step_trigger()  # batch 0 start
+    session.step_hook()
+    session.step()          # the batch-start hook has run
+    change = session.ctx_diff()
+    assert change.added == ["data_batch"] and change.removed == []
+    session.step_batch()
+    later = session.ctx_diff()
+    assert "data_batch" in later.changed or "data_batch" in later.removed
+    assert "num_samples" in later.changed
+    assert "+data_batch" in change.describe()
+
+
+def test_timings_count_every_call(make_session):
+    session = make_session()
+    session.continue_()
+    rows = {row.name: row for row in session.timing_rows()}
+    assert rows["_hook_on_batch_forward"].calls == 10
+    assert rows["_hook_on_fit_end"].calls == 1
+    assert rows["_hook_on_batch_forward"].mean_us > 0
+
+
+def test_histories_are_bounded(make_trainer):
+    session = DebugSession(make_trainer(**{"train.local_update_steps": 60,
+                                           "train.batch_or_epoch": "batch"}),
+                           loss_history=7, history=5)
+    session.start()
+    for _ in range(12):
+        session.step_batch()
+    session.continue_()
+    assert len(session.losses) == 7 and len(session.stops) == 5
+    assert all(isinstance(v, float) for v in session.losses)
+
+
+def test_lifecycle_findings_of_the_leaky_sample():
+    session = DebugSession.from_config(ROOT / "sample_configs" / "leaky_hooks.yaml",
+                                       {"train.local_update_steps": 6,
+                                        "train.batch_or_epoch": "batch"})
+    session.start()
+    session.continue_()
+    kinds = {(f.kind.value, f.attribute) for f in session.findings}
+    assert len(kinds) >= 3
+    assert all(f.hook is not None and "leaky.py" in f.hook.location for f in session.findings)
+
+
+def test_the_default_config_has_no_findings_and_loss_falls():
+    session = DebugSession.from_config(ROOT / "sample_configs" / "default.yaml",
+                                       {"train.local_update_steps": 2})
+    session.start()
+    session.continue_()
+    assert session.findings == []
+    losses = list(session.losses)
+    assert sum(losses[-10:]) < sum(losses[:10])
+    assert torch.is_tensor(next(iter(session.trainer.get_model_para().values())))
