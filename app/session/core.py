@@ -23,6 +23,7 @@ from __future__ import annotations
 import copy
 import threading
 import time
+import traceback
 from collections import deque
 from collections.abc import Callable
 from contextlib import suppress
@@ -31,6 +32,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+import trainer_core
 from app.session.breakpoints import Breakpoint, Breakpoints
 from app.session.dependencies import AccessLog, DependencyFinding, check_edit
 from app.session.edits import Edit, EditHistory, Insert, Move, Remove, Replace, Reset
@@ -53,6 +55,8 @@ from trainer_core.routine import RoutineRun
 from trainer_core.triggers import BATCH_TRIGGERS, TRIGGERS
 
 _ON_BATCH_END = "on_batch_end"
+#: Frames from here are the engine's, not the user's (left out of error tracebacks).
+_ENGINE_DIR = str(Path(trainer_core.__file__).resolve().parent) + "/"
 
 
 class SessionError(HookscopeError):
@@ -439,10 +443,24 @@ class DebugSession:
         point = self.point
         return point.error if point is not None and point.kind is ERROR else None
 
-    def error_traceback(self) -> str:
-        """The failing hook's traceback (its own frames included), or ''."""
+    def error_traceback(self, *, relative_to: str | Path | None = None) -> str:
+        """The failing hook's traceback from the hook down, or ''.
+
+        The engine's own frames (the routine calling the hook) are left out: what the user
+        needs is their code. Paths below ``relative_to`` are shown relative to it.
+        """
         error = self.error
-        return error.format_traceback() if error is not None else ""
+        if error is None:
+            return ""
+        original = error.original
+        frames = [f for f in traceback.extract_tb(original.__traceback__)
+                  if not f.filename.startswith(_ENGINE_DIR)]
+        text = "Traceback (most recent call last):\n" + "".join(
+            traceback.format_list(frames)) + "".join(
+            traceback.format_exception_only(type(original), original))
+        if relative_to is not None:
+            text = text.replace(str(Path(relative_to).resolve()) + "/", "")
+        return text
 
     def resolve_error(self, decision: str) -> Point | None:
         """At an error: "retry" the hook, "skip" it, or "remove" it from its hook set.

@@ -1,0 +1,56 @@
+"""The Textual application: one main screen over a DebugSession, commands in the palette."""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterable
+from pathlib import Path
+
+from textual.app import App, SystemCommand
+from textual.screen import Screen
+
+from app.session import DebugSession
+from app.tui.main_screen import COMMANDS, MainScreen
+
+
+class HookscopeApp(App[None]):
+    """hookscope's debugger. Build it with :func:`app.tui.make_app`."""
+
+    CSS_PATH = Path(__file__).with_name("hookscope.tcss")
+    TITLE = "hookscope"
+
+    def __init__(self, session: DebugSession, *, stable: bool = False,
+                 pipeline_path: str | None = None) -> None:
+        super().__init__()
+        self.session = session
+        #: Snapshot mode: no hook times (they differ run to run), no blinking cursors.
+        self.stable = stable
+        self.pipeline_path = pipeline_path
+
+    def on_mount(self) -> None:
+        if self.session.run is None:
+            self.session.start(self.session.mode, None)
+        # Everything loaded so far (torch, the model, Textual) lives as long as the app.
+        # Freezing it keeps the garbage collector's full passes from walking it: unfrozen,
+        # they paused the screen for ~200 ms every few steps (bench/tui_latency.py).
+        gc.freeze()
+        self.push_screen(MainScreen(self.session, show_timings=not self.stable,
+                                    pipeline_path=self.pipeline_path))
+
+    def on_screen_resume(self) -> None:
+        if self.stable:
+            self._still_cursors()
+
+    def _still_cursors(self) -> None:
+        from textual.widgets import Input
+
+        for widget in self.screen.query(Input):
+            widget.cursor_blink = False
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        if isinstance(screen, MainScreen):
+            for key, action, _, _, help_text in COMMANDS:
+                shown = key.split(",")[0].replace("question_mark", "?").replace("slash", "/")
+                yield SystemCommand(f"{help_text} ({shown})", help_text,
+                                    lambda action=action: screen.run_action(action))

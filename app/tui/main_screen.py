@@ -1,0 +1,610 @@
+"""The main screen: header, hook tree, Context table and detail, warnings, bottom strip.
+
+Presentation only: every command goes to the DebugSession, and every refresh renders the
+session's plain data. Long steps (end of batch / epoch, continue) run in a thread worker;
+the worker never touches a widget, it hands back through ``call_from_thread``. While it runs,
+a timer refreshes the header and progress a few times a second from the session's status
+(plain values), and the Context table waits for the step to end.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+from pathlib import Path
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import DataTable, Footer, Input, RichLog, Sparkline, Tree
+
+from app.session import DebugSession, RunState
+from app.session.edits import Edit, Insert, Move, Remove, Reset
+from app.tui import render
+from app.tui.modals import (
+    BreakpointRequest,
+    BreakpointScreen,
+    ConfirmScreen,
+    ErrorScreen,
+    HelpScreen,
+    InsertHookScreen,
+    InsertRequest,
+    WritePipelineScreen,
+)
+from app.tui.panel import TextPanel
+from trainer_core.errors import HookscopeError
+from trainer_core.registry import TRAINER_HOOK_PREFIX
+from trainer_core.triggers import TRIGGERS
+
+NodeData = tuple[str, int]  # (trigger, position); position -1 for the trigger itself
+
+
+class HookTree(Tree[NodeData]):
+    """The hook tree; space toggles a breakpoint instead of folding a trigger."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("space", "screen.toggle_breakpoint", "Breakpoint", show=False),
+    ]
+
+
+#: (key, action, footer label, shown in the footer) — also the command palette's entries.
+COMMANDS: tuple[tuple[str, str, str, bool, str], ...] = (
+    ("s", "step", "Step", True, "Step into the next hook"),
+    ("n", "next_trigger", "Trigger", True, "Run to the next trigger"),
+    ("b", "end_of_batch", "Batch", True, "Run to the end of the batch"),
+    ("e", "end_of_epoch", "Epoch", True, "Run to the end of the epoch"),
+    ("c", "continue", "Continue", True, "Continue to a breakpoint or the end"),
+    ("p", "pause", "Pause", True, "Pause a running step"),
+    ("r", "restart", "Restart", True, "Restart the routine (model weights reset)"),
+    ("t", "toggle_mode", "Train/eval", True, "Show the train or the eval hook set"),
+    ("space", "toggle_breakpoint", "Break", True, "Toggle a breakpoint on the selection"),
+    ("B", "add_breakpoint", "Cond.break", False, "Add a conditional breakpoint"),
+    ("i", "insert", "Insert", True, "Insert a hook"),
+    ("x", "remove", "Remove", True, "Remove the selected hook"),
+    ("R", "reset_trigger", "Reset", False, "Reset (clear) the selected trigger"),
+    ("ctrl+up,K", "move(-1)", "Move up", False, "Move the selected hook up"),
+    ("ctrl+down,J", "move(1)", "Move down", False, "Move the selected hook down"),
+    ("u", "undo", "Undo", True, "Undo the last edit"),
+    ("ctrl+r", "redo", "Redo", False, "Redo the last undone edit"),
+    ("w", "write", "Write", False, "Write the pipeline to YAML"),
+    ("m", "next_model", "Model", False, "Show the next model's hooks (multi-model)"),
+    ("slash", "filter", "Filter", False, "Filter the Context table"),
+    ("question_mark", "help", "Help", True, "Show every key"),
+    ("q", "quit", "Quit", True, "Quit hookscope"),
+)
+
+
+class MainScreen(Screen[None]):
+    """Everything on one screen; see the module docstring."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(key, action, label, show=show) for key, action, label, show, _ in COMMANDS
+    ] + [Binding("escape", "focus_tree", "Tree", show=False)]
+
+    def __init__(self, session: DebugSession, *, show_timings: bool = True,
+                 pipeline_path: str | None = None) -> None:
+        super().__init__()
+        self.session = session
+        self.show_timings = show_timings
+        self.pipeline_path = pipeline_path or f"{Path(session.name).stem}.pipeline.yaml"
+        self.view_mode = "train"
+        self.view_model = 0
+        self._structure: list[tuple[str, int, str]] = []
+        self._sort: tuple[str, bool] | None = None
+        self._ticker: Timer | None = None
+        self._logged: list[str] = []
+        self._working = False
+        self._table_names: list[str] = []
+        self._table_cells: list[list[Text]] = []
+
+    # -- layout ------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        yield TextPanel(id="status")
+        with Horizontal(id="main"):
+            with Vertical(id="hooks-pane", classes="pane"):
+                yield HookTree("hooks", id="hooks")
+            with Vertical(id="right"):
+                with Vertical(id="ctx-pane", classes="pane"):
+                    yield Input(placeholder="/ filter variables by name", id="filter")
+                    yield DataTable(id="ctx", cursor_type="row", zebra_stripes=True,
+                                    cell_padding=0)
+                with Horizontal(id="lower"):
+                    with VerticalScroll(id="detail-pane", classes="pane"):
+                        yield TextPanel(id="detail")
+                    with VerticalScroll(id="warn-pane", classes="pane"):
+                        yield TextPanel(id="warnings")
+        with Horizontal(id="strip", classes="pane"):
+            with Vertical(id="progress-pane"):
+                yield TextPanel(id="progress")
+                yield Sparkline([], id="loss", summary_function=max)
+                yield TextPanel(id="loss-label")
+            yield TextPanel(id="timings")
+            yield RichLog(id="log", max_lines=300, wrap=True, min_width=20)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        tree = self.query_one(HookTree)
+        tree.show_root = False
+        tree.guide_depth = 2
+        table = self.query_one("#ctx", DataTable)
+        for column, width in render.CONTEXT_COLUMNS:
+            table.add_column(f" {column}", key=column, width=width + 1)
+        self.query_one("#strip").border_title = "Routine"
+        self.query_one("#detail-pane").border_title = "Value"
+        self.refresh_view()
+        tree.focus()
+        if tree.root.children:
+            tree.move_cursor(tree.root.children[0])
+        if self.session.state is RunState.ERROR:  # a session handed over mid-error
+            self.call_after_refresh(self.show_error)
+
+    # -- refreshing --------------------------------------------------------------------
+    def refresh_view(self) -> None:
+        """Render everything from the session (only when no worker is stepping)."""
+        self.refresh_status()
+        self.refresh_tree()
+        self.refresh_context()
+        self.refresh_warnings()
+        self.refresh_strip()
+
+    def refresh_status(self) -> None:
+        status = self.session.status()
+        self.query_one("#status", TextPanel).show(
+            render.status_text(status, self.view_mode, self.view_model))
+        self.query_one("#progress", TextPanel).show(
+            render.progress_text(status.batches_done, status.total_batches))
+
+    def refresh_tree(self) -> None:
+        tree = self.query_one(HookTree)
+        rows = self.session.hook_rows(self.view_mode, self.view_model)
+        structure = [(r.trigger, r.position, r.name) for r in rows]
+        counts = {r.trigger: 0 for r in rows}
+        for r in rows:
+            if not r.is_trigger:
+                counts[r.trigger] += 1
+        pane = self.query_one("#hooks-pane")
+        model = f" · model {self.view_model}" if self.session.trainer.model_nums > 1 else ""
+        pane.border_title = f"Hooks · {self.view_mode}{model}"
+        pane.border_subtitle = "edits apply at the trigger's next firing"
+        if structure != self._structure:
+            selected = self.selection()
+            tree.clear()
+            parents: dict[str, Any] = {}
+            for row in rows:
+                if row.is_trigger:
+                    parents[row.trigger] = tree.root.add(
+                        render.trigger_label(row, counts[row.trigger]),
+                        data=(row.trigger, -1), expand=True)
+                else:
+                    parents[row.trigger].add_leaf(render.hook_label(row),
+                                                  data=(row.trigger, row.position))
+            self._structure = structure
+            self.select_node(selected)
+            return
+        nodes = [n for parent in tree.root.children for n in (parent, *parent.children)]
+        for node, row in zip(nodes, rows, strict=True):
+            node.set_label(render.trigger_label(row, counts[row.trigger]) if row.is_trigger
+                           else render.hook_label(row))
+
+    def refresh_context(self) -> None:
+        table = self.query_one("#ctx", DataTable)
+        rows = self.session.variables()
+        pattern = self.query_one("#filter", Input).value.strip().lower()
+        shown = [r for r in rows if pattern in r.name.lower()] if pattern else rows
+        if self._sort is not None:
+            column, reverse = self._sort
+            shown.sort(key=lambda r: render.var_sort_key(r, column), reverse=reverse)
+        current = self._highlighted_name()
+        cells = [render.var_cells(row) for row in shown]
+        names = [r.name for r in shown]
+        if names == self._table_names:
+            # Same rows: rewrite only the cells that differ (a rebuild re-lays out the
+            # screen, the slowest part of a step's refresh).
+            for name, new, old in zip(names, cells, self._table_cells, strict=True):
+                for (column, _), new_cell, old_cell in zip(render.CONTEXT_COLUMNS, new, old,
+                                                           strict=True):
+                    if new_cell != old_cell:
+                        table.update_cell(name, column, new_cell)
+        else:
+            table.clear()
+            for name, row_cells in zip(names, cells, strict=True):
+                table.add_row(*row_cells, key=name)
+        self._table_names, self._table_cells = names, cells
+        changed = sum(r.changed for r in rows)
+        pane = self.query_one("#ctx-pane")
+        pane.border_title = (f"Context  {len(rows)} vars · {changed} changed"
+                             + (f" · {len(shown)} shown" if pattern else ""))
+        if current in names:
+            table.move_cursor(row=names.index(current), animate=False)
+        self.refresh_detail()
+
+    def _highlighted_name(self) -> str | None:
+        table = self.query_one("#ctx", DataTable)
+        if table.row_count == 0:
+            return None
+        try:
+            key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
+        except Exception:  # no cursor row yet
+            return None
+        return str(key.value) if key is not None and key.value is not None else None
+
+    def refresh_detail(self) -> None:
+        name = self._highlighted_name()
+        detail = self.query_one("#detail", TextPanel)
+        if name is None:
+            detail.show(Text("select a variable to see its value", style="dim"))
+            return
+        try:
+            info = self.session.variable(name)
+        except (KeyError, AttributeError):
+            detail.show(Text(f"ctx.{name} is gone", style="dim"))
+            return
+        text = Text()
+        text.append(f"ctx.{info.name}\n", style="bold")
+        text.append("  ".join(f"{k}: {v}" for k, v in info.facts if k not in
+                              ("set by", "last changed by")) + "\n", style="cyan")
+        facts = dict(info.facts)
+        text.append(f"set by {facts['set by']}\n", style="dim")
+        text.append(info.preview)
+        detail.show(text)
+
+    def refresh_warnings(self) -> None:
+        findings = self.session.findings
+        self.query_one("#warn-pane").border_title = f"Warnings ({len(findings)})"
+        self.query_one("#warnings", TextPanel).show(render.findings_text(findings))
+
+    def refresh_strip(self) -> None:
+        losses = list(self.session.losses)[-40:]
+        self.query_one("#loss", Sparkline).data = losses
+        label = f"loss {losses[-1]:.4f} (last {len(losses)} batches)" if losses else \
+            "loss: no batch yet"
+        self.query_one("#loss-label", TextPanel).show(label)
+        self.query_one("#timings", TextPanel).show(
+            render.timings_text(self.session.timing_rows(), show_time=self.show_timings))
+        lines = list(self.session.log)
+        if lines != self._logged:
+            log = self.query_one("#log", RichLog)
+            start = len(self._logged) if lines[:len(self._logged)] == self._logged else 0
+            if start == 0:
+                log.clear()
+            for line in lines[start:]:
+                log.write(Text(line))
+            self._logged = lines
+
+    def note(self, message: str) -> None:
+        """A line in the log (the session's log, so it is kept with the rest)."""
+        self.session.log.append(message)
+        self.refresh_strip()
+
+    # -- selection ---------------------------------------------------------------------
+    def selection(self) -> NodeData | None:
+        node = self.query_one(HookTree).cursor_node
+        return node.data if node is not None else None
+
+    def select_node(self, data: NodeData | None) -> None:
+        if data is None:
+            return
+        tree = self.query_one(HookTree)
+        for parent in tree.root.children:
+            for node in (parent, *parent.children):
+                if node.data == data:
+                    tree.move_cursor(node)
+                    return
+        trigger = data[0]
+        for parent in tree.root.children:  # the hook is gone: its trigger
+            if parent.data == (trigger, -1):
+                tree.move_cursor(parent)
+
+    def on_tree_node_highlighted(self, event: Tree.NodeHighlighted[NodeData]) -> None:
+        event.stop()
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self.refresh_detail()
+
+    def on_data_table_header_selected(self, event: DataTable.HeaderSelected) -> None:
+        column = str(event.column_key.value)
+        reverse = self._sort is not None and self._sort[0] == column and not self._sort[1]
+        self._sort = (column, reverse)
+        self.refresh_context()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "filter":
+            self.refresh_context()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "filter":
+            self.query_one("#ctx", DataTable).focus()
+
+    # -- stepping ------------------------------------------------------------------------
+    @property
+    def busy(self) -> bool:
+        """True while a worker steps (the session is then RUNNING)."""
+        return self._working or self.session.state is RunState.RUNNING
+
+    def _step_now(self, command: Callable[[], Any]) -> None:
+        """A short step, on the UI thread."""
+        if self._blocked():
+            return
+        try:
+            command()
+        except HookscopeError as exc:
+            self.session.log.append(f"error: {exc}")
+        self.after_step()
+
+    def _step_in_worker(self, command: Callable[[], Any], label: str) -> None:
+        """A long step, in a thread worker; the screen keeps refreshing."""
+        if self._blocked():
+            return
+        self._working = True
+        self._ticker = self.set_interval(0.25, self.refresh_running)
+        self.run_worker(partial(self._work, command), thread=True, exclusive=True,
+                        group="step", name=label)
+
+    def _work(self, command: Callable[[], Any]) -> None:
+        try:
+            command()
+        except HookscopeError as exc:
+            self.session.log.append(f"error: {exc}")
+        self.app.call_from_thread(self.after_step)
+
+    def refresh_running(self) -> None:
+        self.refresh_status()
+        losses = list(self.session.losses)[-40:]
+        if losses:
+            self.query_one("#loss", Sparkline).data = losses
+
+    def _blocked(self) -> bool:
+        if self.busy:
+            return True
+        state = self.session.state
+        if state is RunState.ERROR:
+            self.show_error()
+            return True
+        if state in (RunState.FINISHED, RunState.IDLE):
+            self.note("the routine has finished: press r to run it again")
+            return True
+        return False
+
+    def after_step(self) -> None:
+        self._working = False
+        if self._ticker is not None:
+            self._ticker.stop()
+            self._ticker = None
+        self.refresh_view()
+        if self.session.state is RunState.ERROR:
+            self.show_error()
+
+    def show_error(self) -> None:
+        error = self.session.error
+        if error is None or isinstance(self.app.screen, ErrorScreen):
+            return
+        self.app.push_screen(ErrorScreen(render.relative_paths(str(error)),
+                                         self.session.error_traceback(relative_to=Path.cwd())),
+                             self._resolve_error)
+
+    def _resolve_error(self, decision: str | None) -> None:
+        if decision is None:
+            self.note("the error is still waiting: press s to choose retry, skip or remove")
+            return
+        try:
+            self.session.resolve_error(decision)
+        except HookscopeError as exc:
+            self.session.log.append(f"error: {exc}")
+        self.after_step()
+
+    def action_step(self) -> None:
+        self._step_now(self.session.step_hook)
+
+    def action_next_trigger(self) -> None:
+        self._step_now(self.session.step_trigger)
+
+    def action_end_of_batch(self) -> None:
+        self._step_in_worker(self.session.step_batch, "end of batch")
+
+    def action_end_of_epoch(self) -> None:
+        self._step_in_worker(self.session.step_epoch, "end of epoch")
+
+    def action_continue(self) -> None:
+        self._step_in_worker(self.session.continue_, "continue")
+
+    def action_pause(self) -> None:
+        if self.busy:
+            self.session.pause()
+        else:
+            self.note("nothing is running")
+
+    def action_restart(self) -> None:
+        if self.busy:
+            self.session.pause()
+            self.note("pausing first: press r again to restart")
+            return
+        if self.session.state is RunState.IDLE:
+            self.session.start(self.session.mode, self.session.split)
+        else:
+            self.session.restart(self.session.mode, self.session.split)
+        self.refresh_view()
+
+    # -- view ----------------------------------------------------------------------------
+    def action_toggle_mode(self) -> None:
+        self.view_mode = "eval" if self.view_mode == "train" else "train"
+        self.refresh_tree()
+        self.refresh_status()
+
+    def action_next_model(self) -> None:
+        count = self.session.trainer.model_nums
+        self.view_model = (self.view_model + 1) % count
+        self.refresh_tree()
+        self.refresh_status()
+
+    def action_filter(self) -> None:
+        self.query_one("#filter", Input).focus()
+
+    def action_focus_tree(self) -> None:
+        self.query_one(HookTree).focus()
+
+    def action_help(self) -> None:
+        self.app.push_screen(HelpScreen())
+
+    def action_quit(self) -> None:
+        if self.busy:
+            self.session.pause()
+        self.app.exit()
+
+    # -- breakpoints -------------------------------------------------------------------
+    def action_toggle_breakpoint(self) -> None:
+        data = self.selection()
+        if data is None:
+            return
+        trigger, position = data
+        if position < 0:
+            bp = self.session.toggle_breakpoint(trigger=trigger)
+            what = trigger
+        else:
+            name = self.session.hookset(self.view_mode, self.view_model).names(trigger)[position]
+            bp = self.session.toggle_breakpoint(hook=name)
+            what = f"hook {name}"
+        self.note(f"breakpoint {'set on' if bp else 'cleared from'} {what}")
+        self.refresh_tree()
+
+    def action_add_breakpoint(self) -> None:
+        hookset = self.session.hookset(self.view_mode, self.view_model)
+        targets = [("any trigger (condition only)", "any:")]
+        targets += [(f"trigger {t}", f"trigger:{t}") for t in TRIGGERS]
+        names = sorted({n for t in TRIGGERS for n in hookset.names(t)})
+        targets += [(f"hook {n}", f"hook:{n}") for n in names]
+        data = self.selection()
+        default = "trigger:on_batch_forward"
+        if data is not None:
+            trigger, position = data
+            default = f"trigger:{trigger}" if position < 0 else \
+                f"hook:{hookset.names(trigger)[position]}"
+
+        def validate(request: BreakpointRequest) -> str | None:
+            try:
+                bp = self.session.add_breakpoint(request.trigger, request.hook,
+                                                 request.condition)
+            except HookscopeError as exc:
+                return str(exc)
+            self.note(f"breakpoint #{bp.id}: {bp.describe()}")
+            return None
+
+        self.app.push_screen(BreakpointScreen(targets, default, validate),
+                             lambda _: self.refresh_tree())
+
+    # -- edits -----------------------------------------------------------------------------
+    def _selected_hook(self) -> tuple[str, int] | None:
+        data = self.selection()
+        if data is None or data[1] < 0:
+            self.note("select a hook in the tree first")
+            return None
+        return data
+
+    def apply_edit(self, edit: Edit, select: NodeData | None = None) -> None:
+        """Preview an edit; apply it at once, or after confirmation if it breaks a read."""
+        try:
+            findings = self.session.preview(edit)
+        except HookscopeError as exc:
+            self.note(f"cannot {edit.describe()}: {exc}")
+            return
+        if not findings:
+            self._apply(edit, select)
+            return
+
+        def answer(yes: bool | None) -> None:
+            if yes:
+                self._apply(edit, select)
+            else:
+                self.note(f"not applied: {edit.describe()}")
+
+        self.app.push_screen(ConfirmScreen(edit.describe(), [f.message for f in findings]),
+                             answer)
+
+    def _apply(self, edit: Edit, select: NodeData | None) -> None:
+        try:
+            self.session.apply(edit, confirm=True)
+        except HookscopeError as exc:
+            self.note(f"cannot {edit.describe()}: {exc}")
+            return
+        self.refresh_tree()
+        if select is not None:
+            self.select_node(select)
+        self.refresh_strip()
+
+    def action_insert(self) -> None:
+        data = self.selection()
+        trigger, position = data if data is not None else ("on_batch_end", -1)
+        position = -1 if position < 0 else position + 1
+        registry = self.session.registry
+        names = set(registry.hook_names()) if registry is not None else set()
+        names |= {n for n in dir(self.session.trainer) if n.startswith(TRAINER_HOOK_PREFIX)}
+
+        def validate(request: InsertRequest) -> str | None:
+            try:
+                self.session.resolve(request.reference)
+            except HookscopeError as exc:
+                return str(exc)
+            return None
+
+        def inserted(request: InsertRequest | None) -> None:
+            if request is None:
+                return
+            hook = self.session.resolve(request.reference)
+            hooks = self.session.hookset(self.view_mode, self.view_model)[request.trigger]
+            at = len(hooks) if request.position == -1 else request.position
+            self.apply_edit(Insert(request.trigger, hook, request.position, self.view_mode,
+                                   self.view_model), select=(request.trigger, at))
+
+        self.app.push_screen(InsertHookScreen(sorted(names), trigger, position,
+                                              self.view_mode, validate), inserted)
+
+    def action_remove(self) -> None:
+        data = self._selected_hook()
+        if data is not None:
+            self.apply_edit(Remove(data[0], data[1], self.view_mode, self.view_model),
+                            select=data)
+
+    def action_reset_trigger(self) -> None:
+        data = self.selection()
+        if data is not None:
+            self.apply_edit(Reset(data[0], None, self.view_mode, self.view_model),
+                            select=(data[0], -1))
+
+    def action_move(self, delta: int) -> None:
+        data = self._selected_hook()
+        if data is None:
+            return
+        trigger, position = data
+        size = len(self.session.hookset(self.view_mode, self.view_model)[trigger])
+        target = position + delta
+        if not 0 <= target < size:
+            self.note(f"cannot move further {'up' if delta < 0 else 'down'}")
+            return
+        self.apply_edit(Move(trigger, position, target, None, self.view_mode, self.view_model),
+                        select=(trigger, target))
+
+    def action_undo(self) -> None:
+        if self.session.undo() is None:
+            self.note("nothing to undo")
+        self.refresh_tree()
+        self.refresh_strip()
+
+    def action_redo(self) -> None:
+        if self.session.redo() is None:
+            self.note("nothing to redo")
+        self.refresh_tree()
+        self.refresh_strip()
+
+    def action_write(self) -> None:
+        def write(path: str) -> str | None:
+            try:
+                self.session.export_pipeline(path)
+            except (HookscopeError, OSError) as exc:
+                return str(exc)
+            return None
+
+        self.app.push_screen(WritePipelineScreen(self.pipeline_path, write),
+                             lambda _: self.refresh_strip())

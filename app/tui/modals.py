@@ -1,0 +1,280 @@
+"""Modal dialogs: insert a hook, add a conditional breakpoint, a hook's error, confirm an
+edit that breaks a dependency, write the pipeline, and help.
+
+Each returns its answer through ``dismiss`` (None when cancelled). A dialog that validates
+its input (insert, breakpoint, write) keeps itself open and shows the problem, so a typo
+never loses what was typed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Select, Static
+
+from trainer_core.triggers import TRIGGERS
+
+
+@dataclass(frozen=True)
+class InsertRequest:
+    """What the insert dialog asks for."""
+
+    reference: str
+    trigger: str
+    position: int
+
+
+@dataclass(frozen=True)
+class BreakpointRequest:
+    """What the breakpoint dialog asks for: a trigger or a hook name, and a condition."""
+
+    trigger: str | None
+    hook: str | None
+    condition: str | None
+
+
+class _Dialog(ModalScreen[Any]):
+    """Escape cancels; the problem line shows validation errors."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    def show_problem(self, message: str) -> None:
+        self.query_one("#problem", Static).update(Text(message, style="bold red"))
+
+
+class _FormDialog(_Dialog):
+    """A dialog with inputs: enter or the OK button submits, Cancel dismisses."""
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "cancel":
+            self.dismiss(None)
+        else:
+            self._submit()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self._submit()
+
+    def _submit(self) -> None:
+        raise NotImplementedError
+
+
+class InsertHookScreen(_FormDialog):
+    """Choose a registered hook or type ``module:function`` / ``file.py:function``."""
+
+    def __init__(self, hook_names: Sequence[str], trigger: str, position: int,
+                 mode: str, validate: Callable[[InsertRequest], str | None]) -> None:
+        super().__init__()
+        self.hook_names = list(hook_names)
+        self.trigger = trigger
+        self.position = position
+        self.mode = mode
+        self.validate = validate
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog", classes="dialog"):
+            yield Label(f"Insert a hook into the {self.mode} hook set", classes="title")
+            yield Label("Registered hook")
+            yield Select([(n, n) for n in self.hook_names], prompt="choose a hook",
+                         id="registered")
+            yield Label("…or a reference (module:function or file.py:function)")
+            yield Input(placeholder="my_project.hooks:log_grads", id="reference")
+            with Horizontal(classes="row"):
+                with Vertical():
+                    yield Label("Trigger")
+                    yield Select([(t, t) for t in TRIGGERS], value=self.trigger,
+                                 allow_blank=False, id="trigger")
+                with Vertical(classes="narrow"):
+                    yield Label("Position (-1 = end)")
+                    yield Input(str(self.position), id="position")
+            yield Static("", id="problem")
+            with Horizontal(classes="buttons"):
+                yield Button("Insert", variant="primary", id="ok")
+                yield Button("Cancel", id="cancel")
+
+    def _submit(self) -> None:
+        typed = self.query_one("#reference", Input).value.strip()
+        chosen = self.query_one("#registered", Select).value
+        reference = typed or (chosen if isinstance(chosen, str) else "")
+        if not reference:
+            self.show_problem("choose a registered hook or type a reference")
+            return
+        try:
+            position = int(self.query_one("#position", Input).value.strip() or "-1")
+        except ValueError:
+            self.show_problem("the position must be a whole number (-1 for the end)")
+            return
+        trigger = str(self.query_one("#trigger", Select).value)
+        request = InsertRequest(reference, trigger, position)
+        problem = self.validate(request)
+        if problem:
+            self.show_problem(problem)
+            return
+        self.dismiss(request)
+
+
+class BreakpointScreen(_FormDialog):
+    """A breakpoint on a trigger or a hook, with an optional condition over ctx."""
+
+    def __init__(self, targets: Sequence[tuple[str, str]], default: str,
+                 validate: Callable[[BreakpointRequest], str | None]) -> None:
+        super().__init__()
+        self.targets = list(targets)
+        self.default = default
+        self.validate = validate
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog", classes="dialog"):
+            yield Label("Add a breakpoint", classes="title")
+            yield Label("Where")
+            yield Select(self.targets, value=self.default, allow_blank=False, id="target")
+            yield Label("Condition over ctx and the point (optional), e.g. "
+                        "batch_i == 3 · torch.isnan(loss_batch) · loss_batch > 2")
+            yield Input(placeholder="batch_i == 3", id="condition")
+            yield Static("", id="problem")
+            with Horizontal(classes="buttons"):
+                yield Button("Add", variant="primary", id="ok")
+                yield Button("Cancel", id="cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#condition", Input).focus()
+
+    def _submit(self) -> None:
+        target = str(self.query_one("#target", Select).value)
+        condition = self.query_one("#condition", Input).value.strip() or None
+        kind, _, name = target.partition(":")
+        request = BreakpointRequest(name if kind == "trigger" else None,
+                                    name if kind == "hook" else None, condition)
+        if request.trigger is None and request.hook is None and condition is None:
+            self.show_problem("'any trigger' needs a condition")
+            return
+        problem = self.validate(request)
+        if problem:
+            self.show_problem(problem)
+            return
+        self.dismiss(request)
+
+
+class ErrorScreen(_Dialog):
+    """A hook raised: its message and traceback, and retry / skip / remove."""
+
+    BINDINGS = [Binding("r", "decide('retry')", "Retry"), Binding("s", "decide('skip')", "Skip"),
+                Binding("x", "decide('remove')", "Remove")]
+
+    def __init__(self, message: str, traceback: str) -> None:
+        super().__init__()
+        self.message = message
+        self.traceback = traceback
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog", classes="dialog wide error"):
+            yield Label("A hook raised", classes="title")
+            yield Static(Text(self.message, style="bold"), id="error-message")
+            with VerticalScroll(id="traceback"):
+                yield Static(Text(self.traceback))
+            yield Label("The model and ctx are as the hook left them.", classes="dim")
+            with Horizontal(classes="buttons"):
+                yield Button("Retry (r)", variant="primary", id="retry")
+                yield Button("Skip (s)", id="skip")
+                yield Button("Remove hook (x)", variant="error", id="remove")
+
+    def action_decide(self, decision: str) -> None:
+        self.dismiss(decision)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id)
+
+
+class ConfirmScreen(_Dialog):
+    """An edit breaks read/write dependencies: show which, apply only on yes."""
+
+    BINDINGS = [Binding("y", "answer(True)", "Apply"), Binding("n", "answer(False)", "Cancel")]
+
+    def __init__(self, description: str, problems: Sequence[str]) -> None:
+        super().__init__()
+        self.description = description
+        self.problems = list(problems)
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog", classes="dialog wide"):
+            yield Label(f"{self.description}: this breaks {len(self.problems)} "
+                        f"dependenc{'y' if len(self.problems) == 1 else 'ies'}",
+                        classes="title")
+            with VerticalScroll(id="problems"):
+                yield Static(Text("\n".join(f"• {p}" for p in self.problems)))
+            with Horizontal(classes="buttons"):
+                yield Button("Apply anyway (y)", variant="warning", id="yes")
+                yield Button("Cancel (n)", variant="primary", id="no")
+
+    def action_answer(self, answer: bool) -> None:
+        self.dismiss(answer)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "yes")
+
+
+class WritePipelineScreen(_FormDialog):
+    """Ask where to write the pipeline YAML."""
+
+    def __init__(self, default_path: str, write: Callable[[str], str | None]) -> None:
+        super().__init__()
+        self.default_path = default_path
+        self.write = write
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog", classes="dialog"):
+            yield Label("Write the pipeline (every hook set) to YAML", classes="title")
+            yield Input(self.default_path, id="path")
+            yield Static("", id="problem")
+            with Horizontal(classes="buttons"):
+                yield Button("Write", variant="primary", id="ok")
+                yield Button("Cancel", id="cancel")
+
+    def _submit(self) -> None:
+        path = self.query_one("#path", Input).value.strip()
+        problem = self.write(path) if path else "type a file name"
+        if problem:
+            self.show_problem(problem)
+            return
+        self.dismiss(path)
+
+
+HELP = """\
+[b]Stepping[/b]
+  s  step into the next hook        n  next trigger
+  b  to the end of the batch        e  to the end of the epoch
+  c  continue (to a breakpoint)     p  pause a running step
+  r  restart the routine (weights reset)
+[b]Breakpoints[/b]
+  space  toggle on the selected trigger or hook
+  B      add one with a condition (batch_i == 3, torch.isnan(loss_batch))
+[b]Editing[/b] (the selected hook; edits apply at the trigger's next firing)
+  i  insert a hook    x  remove    R  reset the trigger
+  ctrl+up / K  move up      ctrl+down / J  move down
+  u  undo             ctrl+r  redo      w  write the pipeline to YAML
+[b]View[/b]
+  t  train / eval hook set     m  next model (multi-model)
+  /  filter the Context table  escape  back to the hook tree
+  ctrl+p  command palette (every command)     ?  this help     q  quit
+"""
+
+
+class HelpScreen(_Dialog):
+    """Every key, grouped."""
+
+    BINDINGS = [Binding("escape,question_mark,q", "cancel", "Close")]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog", classes="dialog wide"):
+            yield Label("hookscope keys", classes="title")
+            yield Static(Text.from_markup(HELP))
+            yield Label("escape closes", classes="dim")

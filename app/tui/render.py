@@ -1,0 +1,152 @@
+"""Turning the session's plain data into Rich text: the header, tree labels, table cells.
+
+Pure functions (no widget state), so the same rendering serves the screen, the tests and
+the snapshot app.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from rich.text import Text
+
+from app.session import HookRow, Status, TimingRow, VarRow
+from trainer_core.lifecycle import Finding
+
+STATE_STYLES = {"paused": "bold yellow", "running": "bold green", "finished": "bold cyan",
+                "error": "bold white on red", "idle": "dim"}
+
+
+def status_text(status: Status, view_mode: str, view_model: int) -> Text:
+    """Two header lines: where the routine is, then what runs next and why it stopped."""
+    text = Text()
+    text.append("hookscope", style="bold")
+    text.append(f" · {status.name} · ")
+    text.append(f"{status.mode}/{status.split}", style="bold")
+    if status.model_nums > 1:
+        text.append(f" · model {status.model_idx + 1}/{status.model_nums}")
+    epoch = "-" if status.epoch_i is None else str(status.epoch_i + 1)
+    batch = "-" if status.batch_i is None else str(status.batch_i + 1)
+    text.append(f" · epoch {epoch}/{status.num_epochs} · batch {batch}/"
+                f"{status.batches_in_epoch}  ")
+    text.append(f" {status.state.value.upper()} ", style=STATE_STYLES.get(status.state.value,
+                                                                          ""))
+    if status.reason and status.state.value != "running":
+        text.append(f" {status.reason}", style="dim")
+    text.append("\n")
+    if status.trigger:
+        text.append(status.trigger, style="bold magenta")
+        if status.hook:
+            text.append(" > ")
+            text.append(status.hook, style="bold")
+            text.append(" returned" if status.kind == "hook_done" else " about to run",
+                        style="dim")
+        else:
+            text.append(" fired", style="dim")
+    else:
+        text.append("routine finished" if status.state.value == "finished" else "",
+                    style="dim")
+    text.append(f"   (hook tree: {view_mode} set" + (f", model {view_model + 1}"
+                                                      if status.model_nums > 1 else "") + ")",
+                style="dim")
+    return text
+
+
+def trigger_label(row: HookRow, hook_count: int) -> Text:
+    """A trigger node: name, hook count, breakpoint dot; dimmed when done this batch."""
+    style = "dim" if row.done else "bold"
+    if row.current:
+        style = "bold reverse"
+    text = Text(row.name, style=style)
+    text.append(f" ({hook_count})", style="dim")
+    if row.breakpoint:
+        text.append(" ●", style="bold red")
+    return text
+
+
+def hook_label(row: HookRow) -> Text:
+    """A hook leaf: ▶ when about to run, ● breakpoint, ✎ edited by the user."""
+    marker = "▶ " if row.current else "  "
+    style = "bold reverse" if row.current else ("dim" if row.done else "")
+    text = Text(marker, style="bold green" if row.current else "")
+    text.append(row.name, style=style)
+    if row.breakpoint:
+        text.append(" ●", style="bold red")
+    if row.edited:
+        text.append(" ✎", style="bold cyan")
+    return text
+
+
+#: Context table columns and their widths: all eight fit in the table at 120 columns.
+CONTEXT_COLUMNS = (("name", 16), ("type", 9), ("shape", 9), ("dtype", 7), ("device", 4),
+                   ("size", 8), ("lifecycle", 7), ("set by", 11))
+_SHORT_LIFECYCLE = {"routine-managed": "managed"}
+
+
+def _fit(value: str, width: int) -> str:
+    return value if len(value) <= width else value[:width - 1] + "…"
+
+
+def _short_hook(label: str) -> str:
+    """'_hook_on_batch_forward @ on_batch_forward' -> 'batch_forward' (the table is narrow)."""
+    name = label.split(" @ ")[0]
+    return name.removeprefix("_hook_on_")
+
+
+def var_cells(row: VarRow) -> list[Text]:
+    """Table cells of one ctx attribute; changed rows in bold yellow."""
+    style = "bold yellow" if row.changed else ""
+    values = (row.name, row.type, row.shape, row.dtype, row.device, row.size,
+              _SHORT_LIFECYCLE.get(row.lifecycle, row.lifecycle), _short_hook(row.set_by))
+    return [Text(" " + _fit(str(v), width), style=style)
+            for v, (_, width) in zip(values, CONTEXT_COLUMNS, strict=True)]
+
+
+def var_sort_key(row: VarRow, column: str) -> object:
+    """How a column sorts (size by bytes, everything else as text)."""
+    if column == "size":
+        return row.nbytes
+    return str(getattr(row, column.replace(" ", "_"), "")).lower()
+
+
+def findings_text(findings: Sequence[Finding]) -> Text:
+    """Warnings pane: each finding with its hook, file:line and the fix hint."""
+    if not findings:
+        return Text("No lifecycle findings.", style="dim")
+    text = Text()
+    for finding in findings:
+        text.append("⚠ ", style="bold yellow")
+        text.append(f"ctx.{finding.attribute}", style="bold")
+        text.append(f" [{finding.kind.value}]\n", style="yellow")
+        text.append(f"{finding.message}\n")
+        text.append(f"set by {relative_paths(finding.source)}\n", style="cyan")
+        text.append(f"fix: {finding.hint}\n\n", style="green")
+    return text
+
+
+def relative_paths(text: str) -> str:
+    """Paths below the working directory shown relative to it (the pane is narrow)."""
+    cwd = str(Path.cwd()) + "/"
+    return text.replace(cwd, "")
+
+
+def timings_text(rows: Sequence[TimingRow], *, limit: int = 5, show_time: bool = True) -> Text:
+    """Slowest hooks: calls and mean time (times hidden for stable snapshots)."""
+    text = Text("hook timings\n", style="bold")
+    if not rows:
+        text.append("no hook has run yet", style="dim")
+    for row in rows[:limit]:
+        timing = f"{row.mean_us:8.1f} us" if show_time else "       - us"
+        text.append(f"{_fit(row.name, 26):26s} {row.calls:6d}x {timing}\n")
+    return text
+
+
+def progress_text(done: int, total: int, width: int = 18) -> Text:
+    """A text progress bar of the routine's batches (no animation)."""
+    filled = int(width * done / total) if total else 0
+    text = Text("progress ", style="bold")
+    text.append("█" * filled, style="green")
+    text.append("░" * (width - filled), style="dim")
+    text.append(f" {done}/{total} batches")
+    return text

@@ -1,0 +1,320 @@
+"""Every key of the main screen, checked by what the screen shows afterwards."""
+
+from __future__ import annotations
+
+import asyncio
+
+from app.session import RunState
+from app.tui.modals import (
+    BreakpointScreen,
+    ConfirmScreen,
+    HelpScreen,
+    InsertHookScreen,
+    WritePipelineScreen,
+)
+from tests.tui.conftest import (
+    SIZE,
+    highlighted_hook,
+    hook_names,
+    screen_text,
+    select,
+    settle,
+    tree_rows,
+)
+
+
+async def test_s_steps_into_the_next_hook_and_the_tree_follows(make_tui):
+    app = make_tui()
+    async with app.run_test(size=SIZE) as pilot:
+        assert highlighted_hook(app) is None  # paused at on_fit_start, before its hooks
+        await pilot.press("s")
+        assert highlighted_hook(app) == "_hook_on_fit_start_init"
+        await pilot.press("s")
+        assert highlighted_hook(app) == "_hook_on_epoch_start"
+        assert "on_epoch_start > _hook_on_epoch_start about to run" in \
+            screen_text(app, "#status")
+
+
+async def test_n_runs_to_the_next_trigger(make_tui):
+    app = make_tui()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("n", "n")
+        status = screen_text(app, "#status")
+        assert "on_batch_start fired" in status and "batch 1/5" in status
+        await pilot.press("n")
+        assert "on_batch_forward fired" in screen_text(app, "#status")
+        done = [label for data, label in tree_rows(app) if data == ("on_batch_start", -1)]
+        assert done  # the trigger line is still there, now dimmed (checked in snapshots)
+
+
+async def test_b_and_e_run_in_a_worker_to_the_end_of_batch_and_epoch(make_tui):
+    app = make_tui()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("b")
+        await settle(pilot)
+        assert "batch 2/5" in screen_text(app, "#status")
+        assert "1/10 batches" in screen_text(app, "#progress")
+        await pilot.press("e")
+        await settle(pilot)
+        status = screen_text(app, "#status")
+        assert "epoch 2/2" in status and "on_epoch_start fired" in status
+        assert "5/10 batches" in screen_text(app, "#progress")
+
+
+async def test_c_continues_to_the_end_and_the_loss_sparkline_fills(make_tui):
+    app = make_tui()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("c")
+        await settle(pilot)
+        assert "FINISHED" in screen_text(app, "#status")
+        assert "10/10 batches" in screen_text(app, "#progress")
+        assert "loss" in screen_text(app, "#loss-label")
+        assert len(app.screen.query_one("#loss").data) == 10
+        assert "train_acc" in "\n".join(app.session.log)
+
+
+async def test_p_pauses_a_long_continue(make_tui):
+    app = make_tui(**{"train.local_update_steps": 1_000_000, "train.batch_or_epoch": "batch"})
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("c")
+        for _ in range(200):
+            await asyncio.sleep(0.02)
+            if app.session.status().batches_done > 2:
+                break
+        assert app.screen.busy
+        await pilot.press("p")
+        await settle(pilot)
+        assert app.session.state is RunState.PAUSED
+        assert "PAUSED  paused" in screen_text(app, "#status")
+        assert 2 < app.session.status().batches_done < 1_000_000
+
+
+async def test_r_restarts_the_routine(make_tui):
+    app = make_tui()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("e")
+        await settle(pilot)
+        await pilot.press("r")
+        await pilot.pause()
+        status = screen_text(app, "#status")
+        assert "epoch -/2" in status and "on_fit_start fired" in status
+        assert "0/10 batches" in screen_text(app, "#progress")
+
+
+async def test_t_toggles_the_train_and_eval_hook_sets(make_tui):
+    app = make_tui()
+    async with app.run_test(size=SIZE) as pilot:
+        assert "_hook_on_batch_backward" in hook_names(app, "on_batch_backward")
+        await pilot.press("t")
+        assert app.screen.query_one("#hooks-pane").border_title.startswith("Hooks · eval")
+        assert hook_names(app, "on_batch_backward") == []  # eval has no backward hook
+        await pilot.press("t")
+        assert "_hook_on_batch_backward" in hook_names(app, "on_batch_backward")
+
+
+async def test_space_toggles_a_breakpoint_that_continue_then_stops_at(make_tui):
+    app = make_tui()
+    async with app.run_test(size=SIZE) as pilot:
+        await select(pilot, "on_batch_end", 0)
+        await pilot.press("space")
+        assert any(label.endswith("●") for data, label in tree_rows(app)
+                   if data == ("on_batch_end", 0))
+        await pilot.press("c")
+        await settle(pilot)
+        assert highlighted_hook(app) == "_hook_on_batch_end"
+        assert "breakpoint #" in screen_text(app, "#status")
+        await pilot.press("space")  # off again
+        assert not any("●" in label for _, label in tree_rows(app))
+        await select(pilot, "on_epoch_end")
+        await pilot.press("space")
+        await pilot.press("c")
+        await settle(pilot)
+        assert "on_epoch_end fired" in screen_text(app, "#status")
+
+
+async def test_shift_b_adds_a_conditional_breakpoint(make_tui):
+    app = make_tui()
+    async with app.run_test(size=SIZE) as pilot:
+        await select(pilot, "on_batch_forward")
+        await pilot.press("B")
+        await pilot.pause()
+        assert isinstance(app.screen, BreakpointScreen)
+        await pilot.press(*"batch_i ==")
+        await pilot.press("enter")  # a syntax error keeps the dialog open, text kept
+        await pilot.pause()
+        assert isinstance(app.screen, BreakpointScreen)
+        assert "not a Python expression" in screen_text(app, "#problem")
+        await pilot.press("space", "3", "enter")
+        await pilot.pause()
+        assert not isinstance(app.screen, BreakpointScreen)
+        await pilot.press("c")
+        await settle(pilot)
+        status = screen_text(app, "#status")
+        assert "batch 4/5" in status and "on_batch_forward fired" in status
+
+
+async def test_i_inserts_a_hook_after_the_selection(make_tui):
+    app = make_tui()
+    async with app.run_test(size=SIZE) as pilot:
+        await select(pilot, "on_batch_end", 0)
+        await pilot.press("i")
+        await pilot.pause()
+        assert isinstance(app.screen, InsertHookScreen)
+        await pilot.click("#reference")
+        await pilot.press(*"tests.core.sample_hooks:nope", "enter")
+        await pilot.pause()
+        assert "nope" in screen_text(app, "#problem")  # still open, with the reason
+        app.screen.query_one("#reference").value = "tests.core.sample_hooks:log_loss"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert hook_names(app, "on_batch_end") == ["_hook_on_batch_end", "log_loss"]
+        edited = [label for data, label in tree_rows(app) if data == ("on_batch_end", 1)]
+        assert edited[0].endswith("✎")
+
+
+async def test_x_removes_the_selected_hook_and_u_and_ctrl_r_undo_and_redo(make_tui):
+    app = make_tui()
+    async with app.run_test(size=SIZE) as pilot:
+        await select(pilot, "on_batch_end", 0)
+        await pilot.press("x")  # the metrics hook: nothing later reads what it writes
+        await pilot.pause()
+        assert hook_names(app, "on_batch_end") == []
+        await pilot.press("u")
+        assert hook_names(app, "on_batch_end") == ["_hook_on_batch_end"]
+        await pilot.press("ctrl+r")
+        assert hook_names(app, "on_batch_end") == []
+
+
+async def test_an_edit_that_breaks_a_dependency_asks_first(make_tui):
+    app = make_tui()
+    async with app.run_test(size=SIZE) as pilot:
+        await select(pilot, "on_batch_forward", 1)
+        await pilot.press("x")  # the regularizer writes loss_task, which backward reads
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        assert "loss_task" in str(app.screen.query_one("#problems Static").render())
+        await pilot.press("n")
+        await pilot.pause()
+        assert len(hook_names(app, "on_batch_forward")) == 2
+        await pilot.press("x")
+        await pilot.pause()
+        await pilot.press("y")
+        await pilot.pause()
+        assert hook_names(app, "on_batch_forward") == ["_hook_on_batch_forward"]
+
+
+async def test_shift_r_resets_the_selected_trigger(make_tui):
+    app = make_tui()
+    async with app.run_test(size=SIZE) as pilot:
+        await select(pilot, "on_epoch_start")
+        await pilot.press("R")
+        await pilot.pause()
+        if isinstance(app.screen, ConfirmScreen):
+            await pilot.press("y")
+            await pilot.pause()
+        assert hook_names(app, "on_epoch_start") == []
+        await pilot.press("u")
+        assert hook_names(app, "on_epoch_start") == ["_hook_on_epoch_start"]
+
+
+async def test_moving_hooks_with_ctrl_arrows_and_k_j(make_tui):
+    app = make_tui()
+    async with app.run_test(size=SIZE) as pilot:
+        original = hook_names(app, "on_batch_forward")
+        await select(pilot, "on_batch_forward", 1)
+        await pilot.press("ctrl+up")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)  # the regularizer reads loss_batch
+        await pilot.press("y")
+        await pilot.pause()
+        assert hook_names(app, "on_batch_forward") == original[::-1]
+        assert app.screen.selection() == ("on_batch_forward", 0)  # the cursor moved along
+        await pilot.press("ctrl+down")
+        await pilot.pause()
+        assert hook_names(app, "on_batch_forward") == original
+        await pilot.press("K")
+        await pilot.pause()
+        await pilot.press("y")
+        await pilot.pause()
+        await pilot.press("J")
+        await pilot.pause()
+        assert hook_names(app, "on_batch_forward") == original
+
+
+async def test_w_writes_the_pipeline(make_tui, tmp_path):
+    app = make_tui()
+    target = tmp_path / "edited.yaml"
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("w")
+        await pilot.pause()
+        assert isinstance(app.screen, WritePipelineScreen)
+        app.screen.query_one("#path").value = str(target)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert not isinstance(app.screen, WritePipelineScreen)
+    assert "_hook_on_batch_forward" in target.read_text()
+
+
+async def test_question_mark_shows_help_and_q_quits(make_tui):
+    app = make_tui()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, HelpScreen)
+        await pilot.press("q")
+        await pilot.pause()
+    assert app.return_code == 0
+
+
+async def test_the_context_table_flags_changes_filters_and_shows_details(make_tui):
+    app = make_tui()
+    async with app.run_test(size=SIZE) as pilot:
+        for _ in range(4):
+            await pilot.press("s")
+        await pilot.press("s")  # the forward hook has run: y_prob, loss_batch... changed
+        await pilot.press("slash", *"loss")
+        await pilot.pause()
+        table = app.screen.query_one("#ctx")
+        names = [str(key.value) for key in table.rows]
+        assert names and all("loss" in n for n in names)
+        assert "shown" in app.screen.query_one("#ctx-pane").border_title
+        await pilot.press("escape")
+        app.screen.query_one("#filter").value = "y_prob"
+        await pilot.pause()
+        table.move_cursor(row=0)
+        await pilot.pause()
+        detail = screen_text(app, "#detail")
+        assert "ctx.y_prob" in detail and "norm:" in detail and "requires_grad" in detail
+
+
+async def test_a_hook_that_raises_opens_the_error_modal_with_retry_skip_remove(make_tui):
+    from app.tui.modals import ErrorScreen
+    from tests.tui.hooks_that_fail import divide_by_batch
+
+    app = make_tui()
+    app.session.insert(divide_by_batch, "on_batch_end", 0)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("c")
+        await settle(pilot)
+        assert isinstance(app.screen, ErrorScreen)
+        text = str(app.screen.query_one("#traceback Static").render())
+        assert "hooks_that_fail.py" in text and "ZeroDivisionError" in text
+        await pilot.press("r")  # retry: raises again, the modal comes back
+        await pilot.pause()
+        assert isinstance(app.screen, ErrorScreen)
+        await pilot.press("s")  # skip
+        await pilot.pause()
+        assert not isinstance(app.screen, ErrorScreen)
+        assert highlighted_hook(app) == "_hook_on_batch_end"  # the next hook of that firing
+        await pilot.press("c")
+        await settle(pilot)
+        assert isinstance(app.screen, ErrorScreen)  # the next batch fails again
+        await pilot.press("x")  # remove it and go on
+        await pilot.pause()
+        assert hook_names(app, "on_batch_end") == ["_hook_on_batch_end"]
+        await pilot.press("c")
+        await settle(pilot)
+        assert "FINISHED" in screen_text(app, "#status")

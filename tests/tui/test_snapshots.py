@@ -1,0 +1,45 @@
+"""SVG snapshots of the main screen, the insert-hook modal and the error modal.
+
+Update after an intended change of the look: ``pytest tests/tui --snapshot-update``, then
+look at the SVGs in tests/tui/__snapshots__ before committing them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from app.session import DebugSession
+from app.tui import make_app
+from tests.tui.conftest import SIZE
+from tests.tui.hooks_that_fail import divide_by_batch
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_main_screen_paused_at_on_batch_forward(snap_compare, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    app = make_app(ROOT / "sample_configs" / "default.yaml", stable=True,
+                   overrides={"train.local_update_steps": 2})
+    assert snap_compare(app, press=["n", "n", "n", "s"], terminal_size=SIZE)
+
+
+def test_insert_hook_modal(snap_compare, make_trainer, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    app = make_app(DebugSession(make_trainer(), name="tiny.yaml"), stable=True)
+
+    async def select_batch_end(pilot):
+        pilot.app.screen.select_node(("on_batch_end", 0))
+        await pilot.press("i")
+        await pilot.pause()
+
+    assert snap_compare(app, run_before=select_batch_end, terminal_size=SIZE)
+
+
+def test_error_modal(snap_compare, make_trainer, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    session = DebugSession(make_trainer(), name="tiny.yaml")
+    session.insert(divide_by_batch, "on_batch_end", 0)
+    session.start()
+    session.continue_()  # stops at the error; the app opens with its modal
+    assert session.state == "error"
+    assert snap_compare(make_app(session, stable=True), terminal_size=SIZE)
