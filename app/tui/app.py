@@ -54,3 +54,12 @@ class HookscopeApp(App[None]):
                 shown = key.split(",")[0].replace("question_mark", "?").replace("slash", "/")
                 yield SystemCommand(f"{help_text} ({shown})", help_text,
                                     lambda action=action: screen.run_action(action))
+            trainer = self.session.trainer
+            yield SystemCommand("Debug the training routine", "Start train() from its first "
+                                "point", lambda: screen.switch_routine("train", "train"))
+            for split in ("val", "test"):
+                if trainer.has_split(split):
+                    yield SystemCommand(
+                        f"Debug the evaluation routine on {split}",
+                        f"Start evaluate('{split}') from its first point",
+                        lambda split=split: screen.switch_routine(split, split))

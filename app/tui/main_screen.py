@@ -195,6 +195,7 @@ class MainScreen(Screen[None]):
         rows = self.session.variables()
         pattern = self.query_one("#filter", Input).value.strip().lower()
         shown = [r for r in rows if pattern in r.name.lower()] if pattern else rows
+        shown = render.hooks_first(shown)
         if self._sort is not None:
             column, reverse = self._sort
             shown.sort(key=lambda r: render.var_sort_key(r, column), reverse=reverse)
@@ -426,6 +427,20 @@ class MainScreen(Screen[None]):
             self.session.start(self.session.mode, self.session.split)
         else:
             self.session.restart(self.session.mode, self.session.split)
+        self.refresh_view()
+
+    def switch_routine(self, mode: str, split: str) -> None:
+        """Abandon the routine in progress and debug another (train, or eval on a split)."""
+        if self.busy:
+            self.session.pause()
+            self.note("pausing first: choose the routine again")
+            return
+        try:
+            self.session.start(mode, split)
+        except HookscopeError as exc:
+            self.note(f"cannot start {mode}/{split}: {exc}")
+            return
+        self.view_mode = "train" if mode == "train" else "eval"
         self.refresh_view()
 
     # -- view ----------------------------------------------------------------------------

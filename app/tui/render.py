@@ -25,7 +25,7 @@ def status_text(status: Status, view_mode: str, view_model: int) -> Text:
     text.append(f" · {status.name} · ")
     text.append(f"{status.mode}/{status.split}", style="bold")
     if status.model_nums > 1:
-        text.append(f" · model {status.model_idx + 1}/{status.model_nums}")
+        text.append(f" · model {status.model_idx} of {status.model_nums}")
     epoch = "-" if status.epoch_i is None else str(status.epoch_i + 1)
     batch = "-" if status.batch_i is None else str(status.batch_i + 1)
     text.append(f" · epoch {epoch}/{status.num_epochs} · batch {batch}/"
@@ -47,7 +47,7 @@ def status_text(status: Status, view_mode: str, view_model: int) -> Text:
     else:
         text.append("routine finished" if status.state.value == "finished" else "",
                     style="dim")
-    text.append(f"   (hook tree: {view_mode} set" + (f", model {view_model + 1}"
+    text.append(f"   (hook tree: {view_mode} set" + (f", model {view_model}"
                                                       if status.model_nums > 1 else "") + ")",
                 style="dim")
     return text
@@ -103,6 +103,11 @@ def var_cells(row: VarRow) -> list[Text]:
             for v, (_, width) in zip(values, CONTEXT_COLUMNS, strict=True)]
 
 
+def hooks_first(rows: Sequence[VarRow]) -> list[VarRow]:
+    """Attributes written by hooks first (what a step changes), then the trainer's setup."""
+    return sorted(rows, key=lambda row: row.set_by == "setup")
+
+
 def var_sort_key(row: VarRow, column: str) -> object:
     """How a column sorts (size by bytes, everything else as text)."""
     if column == "size":
@@ -142,11 +147,10 @@ def timings_text(rows: Sequence[TimingRow], *, limit: int = 5, show_time: bool =
     return text
 
 
-def progress_text(done: int, total: int, width: int = 18) -> Text:
+def progress_text(done: int, total: int, width: int = 16) -> Text:
     """A text progress bar of the routine's batches (no animation)."""
     filled = int(width * done / total) if total else 0
-    text = Text("progress ", style="bold")
-    text.append("█" * filled, style="green")
+    text = Text("█" * filled, style="green")
     text.append("░" * (width - filled), style="dim")
     text.append(f" {done}/{total} batches")
     return text

@@ -318,3 +318,67 @@ async def test_a_hook_that_raises_opens_the_error_modal_with_retry_skip_remove(m
         await pilot.press("c")
         await settle(pilot)
         assert "FINISHED" in screen_text(app, "#status")
+
+
+async def test_every_key_is_also_a_command_in_the_palette(make_tui):
+    from app.tui.main_screen import COMMANDS
+
+    app = make_tui()
+    async with app.run_test(size=SIZE) as pilot:
+        titles = [command.title for command in app.get_system_commands(app.screen)]
+        for _, _, _, _, help_text in COMMANDS:
+            assert any(title.startswith(help_text) for title in titles), help_text
+        assert "Debug the evaluation routine on test" in titles
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"Step into the next hook")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert highlighted_hook(app) == "_hook_on_fit_start_init"
+
+
+async def test_the_palette_switches_to_the_evaluation_routine(make_tui):
+    app = make_tui()
+    async with app.run_test(size=SIZE) as pilot:
+        app.screen.switch_routine("test", "test")
+        await pilot.pause()
+        status = screen_text(app, "#status")
+        assert "test/test" in status and "(hook tree: eval set)" in status
+        await pilot.press("c")
+        await settle(pilot)
+        assert "test_acc" in "\n".join(app.session.log)
+
+
+async def test_m_shows_each_model_of_a_multi_model_trainer(make_trainer):
+    from app.session import DebugSession
+    from app.tui import make_app
+    from trainer_core.multi_model import MultiModelTrainer
+
+    trainer = MultiModelTrainer(2, "parallel", base_trainer=make_trainer())
+    session = DebugSession(trainer, name="two.yaml")
+    session.insert(lambda ctx: None, "on_batch_end", model_idx=1)
+    app = make_app(session, stable=True)
+    async with app.run_test(size=SIZE) as pilot:
+        assert len(hook_names(app, "on_batch_end")) == 1
+        await pilot.press("m")
+        assert app.screen.query_one("#hooks-pane").border_title == "Hooks · train · model 1"
+        assert len(hook_names(app, "on_batch_end")) == 2
+        await pilot.press("s", "s")
+        status = screen_text(app, "#status")
+        assert "model 1 of 2" in status and "(hook tree: train set, model 1)" in status
+        await pilot.press("m")
+        assert len(hook_names(app, "on_batch_end")) == 1
+
+
+def test_debug_opens_the_app_on_a_trainer_built_in_python(make_trainer, monkeypatch):
+    from app import debug
+    from app.tui.app import HookscopeApp
+
+    shown = []
+    monkeypatch.setattr(HookscopeApp, "run", lambda self: shown.append(self))
+    trainer = make_trainer()
+    session = debug(trainer)
+    [app] = shown
+    assert app.session is session and session.trainer is trainer
+    assert session.point.trigger == "on_fit_start" and session.name == "TorchTrainer"
