@@ -273,7 +273,7 @@ class MainScreen(Screen[None]):
             if start == 0:
                 log.clear()
             for line in lines[start:]:
-                log.write(Text(line))
+                log.write(Text(render.relative_paths(line)))
             self._logged = lines
 
     def note(self, message: str) -> None:

@@ -82,3 +82,12 @@ def test_resolving_without_an_error_or_with_a_bad_decision_is_refused(make_sessi
     session, _, _ = flaky_session(make_session)
     with pytest.raises(SessionError, match="retry, skip or remove"):
         session.resolve_error("ignore")
+
+
+def test_restart_from_an_error_abandons_the_failing_run_cleanly(make_session):
+    session, hook, _ = flaky_session(make_session)
+    hook.failing = False
+    point = session.restart()
+    assert session.state is RunState.PAUSED and point.trigger == "on_fit_start"
+    assert "data_batch" not in session.ctx  # the abandoned run's batch variables are gone
+    assert session.continue_() is None and session.state is RunState.FINISHED
