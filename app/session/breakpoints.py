@@ -92,6 +92,19 @@ def _free_names(tree: ast.Expression) -> tuple[str, ...]:
     return tuple(sorted({node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}))
 
 
+def _as_function(tree: ast.Expression, names: tuple[str, ...]) -> Any:
+    """The checked expression as ``lambda <names>: <expression>``, with no builtins.
+
+    A call with the names' values costs a fraction of ``eval`` with a dict of them, and the
+    condition is evaluated at every point its breakpoint applies to.
+    """
+    args = ast.arguments(posonlyargs=[], args=[ast.arg(arg=n) for n in names], kwonlyargs=[],
+                         kw_defaults=[], defaults=[])
+    function = ast.Expression(body=ast.Lambda(args=args, body=tree.body))
+    ast.fix_missing_locations(function)
+    return eval(compile(function, "<breakpoint>", "eval"), {"__builtins__": {}})
+
+
 _ids = itertools.count(1)
 
 
@@ -120,8 +133,8 @@ class Breakpoint:
         if self.condition is not None:
             self.condition = self.condition.strip()
             tree = check_condition(self.condition)
-            self._code = compile(tree, "<breakpoint>", "eval")
             self._names = _free_names(tree)
+            self._code = _as_function(tree, self._names)
         elif self.trigger is None and self.hook is None:
             raise BreakpointError("a breakpoint needs a trigger, a hook or a condition")
 
@@ -146,8 +159,7 @@ class Breakpoint:
         if self._code is None:
             return True
         try:
-            names = {name: _resolve(name, ctx, point) for name in self._names}
-            return bool(eval(self._code, {"__builtins__": {}}, names))
+            return bool(self._code(*[_resolve(name, ctx, point) for name in self._names]))
         except Exception as exc:
             self.enabled = False
             self.message = f"{type(exc).__name__}: {exc}"

@@ -55,6 +55,7 @@ from trainer_core.routine import RoutineRun
 from trainer_core.triggers import BATCH_TRIGGERS, TRIGGERS
 
 _ON_BATCH_END = "on_batch_end"
+_UNSEEN = object()
 #: Frames from here are the engine's, not the user's (left out of error tracebacks).
 _ENGINE_DIR = str(Path(trainer_core.__file__).resolve().parent) + "/"
 
@@ -323,7 +324,9 @@ class DebugSession:
             pending = self._pending_hook
             started = perf()
             batches = self._batches_done
-            where: Any = None  # (epoch_i, batch_i) the checker last saw
+            epoch_at: Any = _UNSEEN  # the epoch and batch the checker last saw
+            batch_at: Any = _UNSEEN
+            hook_flags: dict[int, tuple[Hook, bool]] = {}
             why = "finished"
             point: Point | None = None
             try:
@@ -331,10 +334,16 @@ class DebugSession:
                     kind = point[0]
                     if kind is HOOK:
                         pending = point
-                        if breakpoints and bps.hooks and bps.on_hook(self._name(point[6])) \
-                                and self._hit(point):
-                            why = "breakpoint"
-                            break
+                        if breakpoints and bps.hooks:
+                            # Does a breakpoint name this hook? Asked once per hook object
+                            # per call (the tuple keeps the hook, so its id stays its own).
+                            flag = hook_flags.get(id(point[6]))
+                            if flag is None:
+                                flag = hook_flags[id(point[6])] = (
+                                    point[6], bps.on_hook(self._name(point[6])))
+                            if flag[1] and self._hit(point):
+                                why = "breakpoint"
+                                break
                         started = perf()
                     elif kind is HOOK_DONE:
                         elapsed = perf() - started
@@ -352,8 +361,9 @@ class DebugSession:
                     elif kind is TRIGGER:
                         # The checker acts when the batch or epoch changes; skip the call
                         # at the other triggers of a batch.
-                        if observe is not None and (point[3], point[4]) != where:
-                            where = (point[3], point[4])
+                        if observe is not None and (point[4] != batch_at or
+                                                    point[3] != epoch_at):
+                            epoch_at, batch_at = point[3], point[4]
                             observe(point)
                         if point[2] == _ON_BATCH_END:
                             batches += 1
