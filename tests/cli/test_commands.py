@@ -130,3 +130,21 @@ def test_bad_numbers_on_the_command_line(capsys):
     assert main(["check", str(SAMPLES / "default.yaml"), "--batches", "0"]) == 2
     assert "--batches must be >= 1" in capsys.readouterr().err
     assert main(["run", str(SAMPLES / "default.yaml"), "--epochs", "-2"]) == 2
+
+
+def test_no_arguments_means_the_debugger_on_the_default_config():
+    from app.cli import build_parser, resolve_arguments
+    from app.commands.common import DEFAULT_CONFIG
+
+    argv = resolve_arguments([])
+    assert argv == ["tui", str(DEFAULT_CONFIG)] and DEFAULT_CONFIG.exists()
+    args = build_parser().parse_args(argv)
+    assert args.command == "tui" and args.config == DEFAULT_CONFIG
+
+
+def test_tui_with_a_broken_config_exits_2_naming_the_file(tmp_path, capsys):
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("model: {type: mlp}\ntrain: {local_update_steps: many}\n")
+    assert main(["tui", str(broken)]) == 2
+    err = capsys.readouterr().err
+    assert "broken.yaml:2" in err and "local_update_steps" in err

@@ -382,3 +382,20 @@ def test_debug_opens_the_app_on_a_trainer_built_in_python(make_trainer, monkeypa
     [app] = shown
     assert app.session is session and session.trainer is trainer
     assert session.point.trigger == "on_fit_start" and session.name == "TorchTrainer"
+
+
+async def test_clicking_a_column_header_sorts_the_context_table(make_tui):
+    app = make_tui()
+    async with app.run_test(size=SIZE) as pilot:
+        table = app.screen.query_one("#ctx")
+        await pilot.click("#ctx", offset=(50, 0))  # the "size" header
+        await pilot.pause()
+        sizes = [app.session.variable(str(key.value)) for key in table.rows]
+        assert app.screen._sort == ("size", False)
+        rows = {row.name: row.nbytes for row in app.session.variables()}
+        ordered = [rows[str(key.value)] for key in table.rows]
+        assert ordered == sorted(ordered) and len(sizes) == len(rows)
+        await pilot.click("#ctx", offset=(50, 0))
+        await pilot.pause()
+        ordered = [rows[str(key.value)] for key in table.rows]
+        assert ordered == sorted(ordered, reverse=True)
