@@ -45,6 +45,7 @@ async def main() -> None:
         await pilot.app.workers.wait_for_complete()
         await pilot.pause()
         await pilot.press("s", "s")
+        pilot.app.screen.select_node(("on_batch_forward", 1))  # the hook about to run
 
     await shoot("main", default, to_batch_3)
 

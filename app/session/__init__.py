@@ -5,6 +5,7 @@ from app.session.breakpoints import Breakpoint, BreakpointError, Breakpoints
 from app.session.core import (
     DebugSession,
     EditOutcome,
+    HookDetail,
     HookRow,
     RunState,
     SessionError,
@@ -25,6 +26,7 @@ __all__ = [
     "Edit",
     "EditOutcome",
     "HookAccess",
+    "HookDetail",
     "HookRow",
     "Insert",
     "Move",

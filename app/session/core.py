@@ -136,6 +136,23 @@ class TimingRow:
 
 
 @dataclass(frozen=True, slots=True)
+class HookDetail:
+    """What the UI shows about one hook."""
+
+    name: str
+    qualname: str
+    location: str
+    summary: str
+    reads: list[str]
+    optional: list[str]
+    writes: list[str]
+    observed: bool  # writes include what the hook was seen writing while the routine ran
+    calls: int
+    mean_us: float
+    breakpoint: bool
+
+
+@dataclass(frozen=True, slots=True)
 class EditOutcome:
     """What an edit did: applied or not, and the dependencies it breaks."""
 
@@ -709,6 +726,23 @@ class DebugSession:
     def findings(self) -> list[Finding]:
         """Lifecycle findings so far (each attribute and kind once)."""
         return list(self.checker.findings) if self.checker is not None else []
+
+    def hook_detail(self, trigger: str, position: int, *, mode: str = "train",
+                    model_idx: int = 0) -> HookDetail:
+        """One hook: where it is defined, what it reads and writes in ctx, its timing."""
+        hook = self.hookset(mode, model_idx)[trigger][position]
+        info = describe_hook(hook)
+        access = self.access.access(hook)
+        timing = self.timings.get(id(hook))
+        doc = (getattr(hook, "__doc__", None) or "").strip().splitlines()
+        return HookDetail(
+            name=info.name, qualname=info.qualname, location=info.location,
+            summary=doc[0] if doc else "", reads=sorted(access.reads),
+            optional=sorted(access.optional), writes=sorted(access.writes),
+            observed=bool(self.access.observed.get(id(hook))),
+            calls=timing[0] if timing else 0,
+            mean_us=timing[1] / timing[0] * 1e6 if timing else 0.0,
+            breakpoint=self.breakpoints.on_hook(info.name))
 
     def timing_rows(self) -> list[TimingRow]:
         """Per-hook calls and time, slowest first."""

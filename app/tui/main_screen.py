@@ -98,6 +98,7 @@ class MainScreen(Screen[None]):
         self._ticker: Timer | None = None
         self._logged: list[str] = []
         self._working = False
+        self._detail_for = "hook"
         self._table_names: list[str] = []
         self._table_cells: list[list[Text]] = []
 
@@ -134,7 +135,6 @@ class MainScreen(Screen[None]):
         for column, width in render.CONTEXT_COLUMNS:
             table.add_column(f" {column}", key=column, width=width + 1)
         self.query_one("#strip").border_title = "Routine"
-        self.query_one("#detail-pane").border_title = "Value"
         self.refresh_view()
         tree.focus()
         if tree.root.children:
@@ -208,7 +208,7 @@ class MainScreen(Screen[None]):
             for name, new, old in zip(names, cells, self._table_cells, strict=True):
                 for (column, _), new_cell, old_cell in zip(render.CONTEXT_COLUMNS, new, old,
                                                            strict=True):
-                    if new_cell != old_cell:
+                    if (new_cell.plain, new_cell.style) != (old_cell.plain, old_cell.style):
                         table.update_cell(name, column, new_cell)
         else:
             table.clear()
@@ -234,8 +234,24 @@ class MainScreen(Screen[None]):
         return str(key.value) if key is not None and key.value is not None else None
 
     def refresh_detail(self) -> None:
-        name = self._highlighted_name()
+        """The lower-left pane: the selected hook or trigger, or the selected ctx value."""
         detail = self.query_one("#detail", TextPanel)
+        pane = self.query_one("#detail-pane")
+        data = self.selection() if self._detail_for == "hook" else None
+        if data is not None:
+            trigger, position = data
+            hookset = self.session.hookset(self.view_mode, self.view_model)
+            if position < 0:
+                pane.border_title = "Trigger"
+                detail.show(render.trigger_text(trigger, len(hookset[trigger]),
+                                                self.session.breakpoints.at(trigger)))
+            else:
+                pane.border_title = "Hook"
+                detail.show(render.hook_text(self.session.hook_detail(
+                    trigger, position, mode=self.view_mode, model_idx=self.view_model)))
+            return
+        pane.border_title = "Value"
+        name = self._highlighted_name()
         if name is None:
             detail.show(Text("select a variable to see its value", style="dim"))
             return
@@ -244,14 +260,7 @@ class MainScreen(Screen[None]):
         except (KeyError, AttributeError):
             detail.show(Text(f"ctx.{name} is gone", style="dim"))
             return
-        text = Text()
-        text.append(f"ctx.{info.name}\n", style="bold")
-        text.append("  ".join(f"{k}: {v}" for k, v in info.facts if k not in
-                              ("set by", "last changed by")) + "\n", style="cyan")
-        facts = dict(info.facts)
-        text.append(f"set by {facts['set by']}\n", style="dim")
-        text.append(info.preview)
-        detail.show(text)
+        detail.show(render.value_text(info))
 
     def refresh_warnings(self) -> None:
         findings = self.session.findings
@@ -302,8 +311,23 @@ class MainScreen(Screen[None]):
 
     def on_tree_node_highlighted(self, event: Tree.NodeHighlighted[NodeData]) -> None:
         event.stop()
+        self._detail_for = "hook"
+        self.refresh_detail()
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if self.query_one("#ctx", DataTable).has_focus:
+            self._detail_for = "value"
+        self.refresh_detail()
+
+    def on_descendant_focus(self, event: Any) -> None:
+        """The detail pane follows the focus: a hook from the tree, a value from the table."""
+        focused = self.focused
+        if isinstance(focused, HookTree):
+            self._detail_for = "hook"
+        elif isinstance(focused, DataTable):
+            self._detail_for = "value"
+        else:
+            return
         self.refresh_detail()
 
     def on_data_table_header_selected(self, event: DataTable.HeaderSelected) -> None:

@@ -29,7 +29,7 @@ class TextPanel(Widget):
         """Display ``text`` (repaint only, unless the number of lines changed)."""
         if isinstance(text, str):
             text = Text(text)
-        if text == self.text:
+        if text == self.text and text.style == self.text.style:  # Text == ignores style
             return
         relayout = text.plain.count("\n") != self.text.plain.count("\n")
         self.text = text

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from rich.text import Text
 
-from app.session import HookRow, Status, TimingRow, VarRow
+from app.session import HookDetail, HookRow, Status, TimingRow, VarDetail, VarRow
 from trainer_core.lifecycle import Finding
 
 STATE_STYLES = {"paused": "bold yellow", "running": "bold green", "finished": "bold cyan",
@@ -58,7 +58,8 @@ def trigger_label(row: HookRow, hook_count: int) -> Text:
     style = "dim" if row.done else "bold"
     if row.current:
         style = "bold reverse"
-    text = Text(row.name, style=style)
+    text = Text()
+    text.append(row.name, style=style)
     text.append(f" ({hook_count})", style="dim")
     if row.breakpoint:
         text.append(" ●", style="bold red")
@@ -69,7 +70,8 @@ def hook_label(row: HookRow) -> Text:
     """A hook leaf: ▶ when about to run, ● breakpoint, ✎ edited by the user."""
     marker = "▶ " if row.current else "  "
     style = "bold reverse" if row.current else ("dim" if row.done else "")
-    text = Text(marker, style="bold green" if row.current else "")
+    text = Text()
+    text.append(marker, style="bold green" if row.current else "")
     text.append(row.name, style=style)
     if row.breakpoint:
         text.append(" ●", style="bold red")
@@ -118,7 +120,7 @@ def var_sort_key(row: VarRow, column: str) -> object:
 def findings_text(findings: Sequence[Finding]) -> Text:
     """Warnings pane: each finding with its hook, file:line and the fix hint."""
     if not findings:
-        return Text("No lifecycle findings.", style="dim")
+        return Text.assemble(("No lifecycle findings.", "dim"))
     text = Text()
     for finding in findings:
         text.append("⚠ ", style="bold yellow")
@@ -138,7 +140,8 @@ def relative_paths(text: str) -> str:
 
 def timings_text(rows: Sequence[TimingRow], *, limit: int = 5, show_time: bool = True) -> Text:
     """Slowest hooks: calls and mean time (times hidden for stable snapshots)."""
-    text = Text("hook timings\n", style="bold")
+    text = Text()
+    text.append("hook timings\n", style="bold")
     if not rows:
         text.append("no hook has run yet", style="dim")
     for row in rows[:limit]:
@@ -150,7 +153,58 @@ def timings_text(rows: Sequence[TimingRow], *, limit: int = 5, show_time: bool =
 def progress_text(done: int, total: int, width: int = 16) -> Text:
     """A text progress bar of the routine's batches (no animation)."""
     filled = int(width * done / total) if total else 0
-    text = Text("█" * filled, style="green")
+    text = Text()
+    text.append("█" * filled, style="green")
     text.append("░" * (width - filled), style="dim")
     text.append(f" {done}/{total} batches")
+    return text
+
+
+TRIGGER_FIRES = {"on_fit_start": "once per routine, first", "on_fit_end": "once per routine, last",
+                 "on_epoch_start": "at the start of every epoch",
+                 "on_epoch_end": "at the end of every epoch"}
+
+
+def trigger_text(trigger: str, hook_count: int, breakpoint: bool) -> Text:
+    """Detail pane for a trigger line of the tree."""
+    text = Text()
+    text.append(f"{trigger}\n", style="bold magenta")
+    text.append(f"fires {TRIGGER_FIRES.get(trigger, 'in every batch')}; "
+                f"{hook_count} hook(s) in this set\n")
+    text.append("breakpoint set\n" if breakpoint else "space: break here\n",
+                style="red" if breakpoint else "dim")
+    text.append("i inserts a hook here · R clears it", style="dim")
+    return text
+
+
+def hook_text(detail: HookDetail) -> Text:
+    """Detail pane for a hook: where it is, what it reads and writes, its timing."""
+    text = Text()
+    text.append(detail.name, style="bold")
+    if detail.breakpoint:
+        text.append(" ●", style="bold red")
+    text.append(f"\n{relative_paths(detail.location)}\n", style="cyan")
+    if detail.summary:
+        text.append(f"{detail.summary}\n", style="italic")
+    text.append("reads  ", style="bold")
+    text.append(", ".join(detail.reads) or "-")
+    if detail.optional:
+        text.append(f" (optional: {', '.join(detail.optional)})", style="dim")
+    text.append("\nwrites ", style="bold")
+    text.append(", ".join(detail.writes) or "-")
+    text.append(" (seen running)" if detail.observed else " (from its source)", style="dim")
+    if detail.calls:
+        text.append(f"\nran {detail.calls}x", style="dim")
+    return text
+
+
+def value_text(info: VarDetail) -> Text:
+    """Detail pane for a ctx attribute."""
+    facts = dict(info.facts)
+    text = Text()
+    text.append(f"ctx.{info.name}\n", style="bold")
+    text.append("  ".join(f"{k}: {v}" for k, v in info.facts
+                          if k not in ("set by", "last changed by")) + "\n", style="cyan")
+    text.append(f"set by {relative_paths(facts['set by'])}\n", style="dim")
+    text.append(info.preview)
     return text

@@ -111,3 +111,17 @@ def test_the_default_config_has_no_findings_and_loss_falls():
     losses = list(session.losses)
     assert sum(losses[-10:]) < sum(losses[:10])
     assert torch.is_tensor(next(iter(session.trainer.get_model_para().values())))
+
+
+def test_hook_detail_says_where_a_hook_is_and_what_it_touches(make_session):
+    session = make_session()
+    session.step_epoch()
+    detail = session.hook_detail("on_batch_forward", 1)
+    assert detail.name == "_hook_on_batch_forward_regularizer"
+    assert detail.location.endswith(".py:" + detail.location.rsplit(":", 1)[1])
+    assert "torch_trainer.py" in detail.location
+    assert {"loss_batch", "regularizer"} <= set(detail.reads)
+    assert "loss_task" in detail.writes and detail.observed
+    assert detail.calls == 5 and detail.mean_us > 0
+    assert detail.summary.startswith("Add the configured penalty")
+    assert not detail.breakpoint

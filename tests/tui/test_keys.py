@@ -284,6 +284,7 @@ async def test_the_context_table_flags_changes_filters_and_shows_details(make_tu
         await pilot.press("escape")
         app.screen.query_one("#filter").value = "y_prob"
         await pilot.pause()
+        table.focus()
         table.move_cursor(row=0)
         await pilot.pause()
         detail = screen_text(app, "#detail")
@@ -399,3 +400,18 @@ async def test_clicking_a_column_header_sorts_the_context_table(make_tui):
         await pilot.pause()
         ordered = [rows[str(key.value)] for key in table.rows]
         assert ordered == sorted(ordered, reverse=True)
+
+
+async def test_the_detail_pane_shows_the_selected_hook_and_what_it_reads_and_writes(make_tui):
+    app = make_tui()
+    async with app.run_test(size=SIZE) as pilot:
+        await select(pilot, "on_batch_backward", 0)
+        detail = screen_text(app, "#detail")
+        assert "_hook_on_batch_backward" in detail and "torch_trainer.py:" in detail
+        assert "reads  " in detail and "loss_task" in detail
+        assert app.screen.query_one("#detail-pane").border_title == "Hook"
+        await select(pilot, "on_batch_end")
+        assert "fires in every batch" in screen_text(app, "#detail")
+        app.screen.query_one("#ctx").focus()
+        await pilot.pause()
+        assert app.screen.query_one("#detail-pane").border_title == "Value"
