@@ -3,9 +3,12 @@
 A condition is a Python *expression* checked before it is ever evaluated: no statements, no
 imports, no lambdas, no names or attributes with double underscores, and only the names in
 :data:`ALLOWED_BUILTINS`, the point's fields, ``ctx``, ``torch``, ``math`` and the ctx
-attributes themselves (so ``loss_batch > 2`` and ``ctx.loss_batch > 2`` both work). A
-condition that raises when evaluated disables its breakpoint and keeps the message: a typo
-in a condition never kills the run.
+attributes themselves (so ``loss_batch > 2`` and ``ctx.loss_batch > 2`` both work).
+
+Attributes come and go with their lifecycles, so a condition that reads a ctx attribute not
+present at a point is simply false there (``loss_batch > 2`` checked at on_epoch_start); the
+breakpoint notes what it is waiting for. A condition that raises anything else (a TypeError,
+a bad call) disables its breakpoint and keeps the message: a condition never kills the run.
 
 Where a breakpoint is checked:
 * a trigger breakpoint stops at that trigger's TRIGGER point (before any of its hooks);
@@ -83,13 +86,26 @@ def _resolve(name: str, ctx: Any, point: Point) -> Any:
     values = ctx.__dict__
     if name in values:
         return values[name]
-    raise NameError(ctx.explain_missing(name) if hasattr(ctx, "explain_missing")
-                    else f"name '{name}' is not defined")
+    raise MissingAttribute(name)
+
+
+class MissingAttribute(NameError):
+    """A condition read a ctx attribute that is not there at this point (not an error)."""
 
 
 def _free_names(tree: ast.Expression) -> tuple[str, ...]:
     """Names a condition reads, so each evaluation looks up only those."""
     return tuple(sorted({node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}))
+
+
+def ctx_reads(tree: ast.Expression) -> tuple[str, ...]:
+    """Ctx attributes a condition reads: bare names that are not point fields, builtins or
+    modules, and ``ctx.<name>``."""
+    special = {*POINT_FIELDS, *ALLOWED_BUILTINS, "ctx", "point", "torch", "math"}
+    names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and n.id not in special}
+    names |= {n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute)
+              and isinstance(n.value, ast.Name) and n.value.id == "ctx"}
+    return tuple(sorted(names))
 
 
 def _as_function(tree: ast.Expression, names: tuple[str, ...]) -> Any:
@@ -121,6 +137,7 @@ class Breakpoint:
     id: int = field(default_factory=lambda: next(_ids))
     _code: Any = field(default=None, repr=False)
     _names: tuple[str, ...] = field(default=(), repr=False)
+    reads: tuple[str, ...] = field(default=(), repr=False)  # ctx attributes it reads
 
     def __post_init__(self) -> None:
         if self.trigger is not None:
@@ -134,6 +151,7 @@ class Breakpoint:
             self.condition = self.condition.strip()
             tree = check_condition(self.condition)
             self._names = _free_names(tree)
+            self.reads = ctx_reads(tree)
             self._code = _as_function(tree, self._names)
         elif self.trigger is None and self.hook is None:
             raise BreakpointError("a breakpoint needs a trigger, a hook or a condition")
@@ -160,10 +178,22 @@ class Breakpoint:
             return True
         try:
             return bool(self._code(*[_resolve(name, ctx, point) for name in self._names]))
-        except Exception as exc:
-            self.enabled = False
-            self.message = f"{type(exc).__name__}: {exc}"
+        except MissingAttribute as exc:
+            self.message = f"waiting for ctx.{exc} (absent at {point.trigger})"
             return False
+        except AttributeError as exc:
+            if getattr(exc, "obj", None) is ctx:
+                self.message = f"waiting for ctx.{exc.name} (absent at {point.trigger})"
+                return False
+            self._disable(exc)
+            return False
+        except Exception as exc:
+            self._disable(exc)
+            return False
+
+    def _disable(self, exc: Exception) -> None:
+        self.enabled = False
+        self.message = f"{type(exc).__name__}: {exc}"
 
 
 class Breakpoints:

@@ -526,7 +526,14 @@ class DebugSession:
         """Add a breakpoint (see app.session.breakpoints for where each kind stops)."""
         if hook is not None and not self._known_hook_name(hook):
             self.log.append(f"note: no hook named {hook} is in any hook set yet")
-        return self.breakpoints.add(trigger, hook, condition)
+        bp = self.breakpoints.add(trigger, hook, condition)
+        written = {name for _, _, hookset in self.trainer.hook_sets() for t in TRIGGERS
+                   for h in hookset[t] for name in self.access.access(h).writes}
+        unknown = [n for n in bp.reads if n not in self.ctx and n not in written]
+        if unknown:
+            self.log.append(f"note: breakpoint #{bp.id} reads {', '.join(unknown)}, which no "
+                            f"hook writes and ctx does not hold (a typo?)")
+        return bp
 
     def toggle_breakpoint(self, trigger: str | None = None,
                           hook: str | None = None) -> Breakpoint | None:
