@@ -72,6 +72,16 @@ class _SeededLanes:
             gen = self._generators[lane] = torch.Generator().manual_seed(self.seed)
         return gen
 
+    def rng_state(self) -> dict[int, torch.Tensor]:
+        """Every lane's generator state, so a debugger can replay the same batch orders."""
+        return {lane: gen.get_state() for lane, gen in self._generators.items()}
+
+    def set_rng_state(self, state: dict[int, torch.Tensor]) -> None:
+        """Put the generators back to a :meth:`rng_state` (lanes it lacks start afresh)."""
+        self._generators = {}
+        for lane, saved in state.items():
+            self.generator(lane).set_state(saved)
+
 
 class TensorBatches(_SeededLanes):
     """A split held as tensors, batched by slicing (the fast path)."""

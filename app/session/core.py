@@ -21,6 +21,7 @@ trigger fires, so an edit made while a worker continues takes effect at the next
 from __future__ import annotations
 
 import copy
+import sys
 import threading
 import time
 import traceback
@@ -58,6 +59,19 @@ _ON_BATCH_END = "on_batch_end"
 _UNSEEN = object()
 #: Frames from here are the engine's, not the user's (left out of error tracebacks).
 _ENGINE_DIR = str(Path(trainer_core.__file__).resolve().parent) + "/"
+
+
+def torch_rng_state() -> Any:
+    """torch's global CPU RNG state (None when torch is not loaded: a torch-free trainer)."""
+    torch = sys.modules.get("torch")
+    return torch.get_rng_state() if torch is not None else None
+
+
+def set_torch_rng_state(state: Any) -> None:
+    """Undo :func:`torch_rng_state`."""
+    torch = sys.modules.get("torch")
+    if torch is not None and state is not None:
+        torch.set_rng_state(state)
 
 
 class SessionError(HookscopeError):
@@ -207,6 +221,7 @@ class DebugSession:
         self._stop_count = 0
         self._batches_done = 0
         self._model_state: Any = None
+        self._rng_state: dict[str, Any] | None = None
         self._pending_hook: Point | None = None
         self._names: dict[int, tuple[Hook, str]] = {}
         self._hook_started = 0.0
@@ -229,6 +244,7 @@ class DebugSession:
             run = self.trainer.iter_routine(mode, split)
             self.run, self.mode, self.split = run, run.mode, run.split
             self._model_state = copy.deepcopy(self.trainer.get_model_para())
+            self._rng_state = self._random_state()
             self._batches_done = 0
             self.state = RunState.PAUSED
             self.log.append(f"started {run.mode}/{run.split}: {run.plan.num_epochs} epoch(s), "
@@ -239,15 +255,37 @@ class DebugSession:
                 reset_model: bool = True) -> Point | None:
         """Start the routine again (the same one unless told otherwise).
 
-        ``reset_model`` puts the model parameters back as they were when the routine being
-        abandoned started, so a restart replays the same batches from the same weights.
+        ``reset_model`` puts back what the abandoned routine started from: the model
+        parameters, torch's global RNG (dropout...) and the batch-order generators of the
+        trainer's splits, so a restart replays the same batches with the same weights. A
+        DataLoader of your own drawing from its own sampler continues its stream.
         """
         with self._lock:
             if reset_model and self._model_state is not None:
                 self.trainer.update(copy.deepcopy(self._model_state), strict=True)
-            self.log.append("restarted" + (" (model parameters reset)" if reset_model else ""))
+                self._restore_random_state(self._rng_state)
+            self.log.append("restarted" + (" (model parameters and data order reset)"
+                                           if reset_model else ""))
         return self.start(mode or self.mode, split if split is not None else
                           (self.split if mode is None else None))
+
+    def _random_state(self) -> dict[str, Any]:
+        """torch's global RNG and every split's batch-order generators, as they are now."""
+        state: dict[str, Any] = {"torch": torch_rng_state()}
+        for name, value in list(self.ctx.__dict__.items()):
+            getter = getattr(value, "rng_state", None)
+            if name.endswith("_loader") and callable(getter):
+                state[name] = getter()
+        return state
+
+    def _restore_random_state(self, state: dict[str, Any] | None) -> None:
+        if not state:
+            return
+        set_torch_rng_state(state["torch"])
+        for name, saved in state.items():
+            loader = self.ctx.get(name) if name != "torch" else None
+            if loader is not None and hasattr(loader, "set_rng_state"):
+                loader.set_rng_state(saved)
 
     def close(self) -> None:
         """Abandon the routine in progress (scoped ctx variables and modes are restored)."""

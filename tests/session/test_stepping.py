@@ -151,3 +151,15 @@ def test_an_evaluation_routine_on_a_chosen_split(make_session):
     assert label == "test/test" and metrics["test_total"] == 20
     assert session.state is RunState.FINISHED
     assert session.step_hook() is None  # stepping a finished routine is a no-op
+
+
+def test_restart_replays_the_same_batches_and_losses(make_session):
+    session = make_session(**{"dataloader.shuffle": True})
+    session.step_epoch()
+    session.step_epoch()
+    first = list(session.losses)
+    assert len(first) == 10
+    session.restart()
+    session.step_epoch()
+    session.step_epoch()
+    assert list(session.losses)[10:] == first
