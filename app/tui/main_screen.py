@@ -91,7 +91,7 @@ class MainScreen(Screen[None]):
         self.session = session
         self.show_timings = show_timings
         self.pipeline_path = pipeline_path or f"{Path(session.name).stem}.pipeline.yaml"
-        self.view_mode = "train"
+        self.view_mode = "train" if session.mode in ("train", "finetune") else "eval"
         self.view_model = 0
         self._structure: list[tuple[str, int, str]] = []
         self._sort: tuple[str, bool] | None = None

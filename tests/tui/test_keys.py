@@ -415,3 +415,16 @@ async def test_the_detail_pane_shows_the_selected_hook_and_what_it_reads_and_wri
         app.screen.query_one("#ctx").focus()
         await pilot.pause()
         assert app.screen.query_one("#detail-pane").border_title == "Value"
+
+
+async def test_an_evaluation_session_opens_on_the_eval_hook_set(make_trainer):
+    from app.session import DebugSession
+    from app.tui import make_app
+
+    session = DebugSession(make_trainer(), name="tiny.yaml")
+    session.start("test", "test")
+    app = make_app(session, stable=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert "(hook tree: eval set)" in screen_text(app, "#status")
+        assert hook_names(app, "on_batch_backward") == []
