@@ -395,10 +395,14 @@ class MainScreen(Screen[None]):
         return False
 
     def after_step(self) -> None:
+        long_step = self._working
         self._working = False
         if self._ticker is not None:
             self._ticker.stop()
             self._ticker = None
+        if long_step and len(self.session.stops) > 1:
+            change = self.session.ctx_diff().describe()
+            self.session.log.append(f"ctx since the last stop: {change}")
         self.refresh_view()
         if self.session.state is RunState.ERROR:
             self.show_error()

@@ -54,6 +54,7 @@ async def test_b_and_e_run_in_a_worker_to_the_end_of_batch_and_epoch(make_tui):
         await settle(pilot)
         assert "batch 2/5" in screen_text(app, "#status")
         assert "1/10 batches" in screen_text(app, "#progress")
+        assert any(line.startswith("ctx since the last stop: +") for line in app.session.log)
         await pilot.press("e")
         await settle(pilot)
         status = screen_text(app, "#status")
