@@ -204,6 +204,7 @@ class Breakpoints:
         self.triggers: frozenset[str] = frozenset()
         self.hooks: frozenset[str] = frozenset()
         self.anywhere = False
+        self._live = ()
         self.disabled_messages: list[str] = []
 
     def __iter__(self) -> Iterator[Breakpoint]:
@@ -269,6 +270,7 @@ class Breakpoints:
 
     def _reindex(self) -> None:
         live = [bp for bp in self._items.values() if bp.enabled]
+        self._live: tuple[Breakpoint, ...] = tuple(live)
         self.triggers = frozenset(bp.trigger for bp in live if bp.trigger is not None)
         self.hooks = frozenset(bp.hook for bp in live if bp.hook is not None)
         self.anywhere = any(bp.trigger is None and bp.hook is None for bp in live)
@@ -283,7 +285,7 @@ class Breakpoints:
 
     def hit(self, ctx: Any, point: Point) -> Breakpoint | None:
         """The first enabled breakpoint that stops at ``point``; counts the hit."""
-        for bp in list(self._items.values()):
+        for bp in self._live:
             if bp.enabled and bp.applies(point):
                 if bp.holds(ctx, point):
                     bp.hits += 1

@@ -27,7 +27,6 @@ import time
 import traceback
 from collections import deque
 from collections.abc import Callable
-from contextlib import suppress
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -424,10 +423,13 @@ class DebugSession:
                             batches += 1
                             loss = ctx.__dict__.get("loss_batch")
                             if loss is not None:
-                                with suppress(TypeError, ValueError, RuntimeError,
-                                              AttributeError):
+                                # try/except, not contextlib.suppress: free when nothing
+                                # raises, and this runs every batch.
+                                try:  # noqa: SIM105
                                     losses.append(loss.item() if hasattr(loss, "item")
                                                   else float(loss))
+                                except (TypeError, ValueError, RuntimeError, AttributeError):
+                                    pass
                         if breakpoints and (bps.anywhere or point[2] in bps.triggers) \
                                 and self._hit(point):
                             why = "breakpoint"
@@ -460,10 +462,11 @@ class DebugSession:
         return known[1]
 
     def _hit(self, point: Point) -> bool:
-        bp = self.breakpoints.hit(self.ctx, point)
-        for message in self.breakpoints.disabled_messages:
-            self.log.append(message)
-        self.breakpoints.disabled_messages.clear()
+        bps = self.breakpoints
+        bp = bps.hit(self.ctx, point)
+        if bps.disabled_messages:
+            self.log.extend(bps.disabled_messages)
+            bps.disabled_messages.clear()
         self.hit = bp
         return bp is not None
 
