@@ -520,11 +520,15 @@ class MainScreen(Screen[None]):
         names = sorted({n for t in TRIGGERS for n in hookset.names(t)})
         targets += [(f"hook {n}", f"hook:{n}") for n in names]
         data = self.selection()
-        default = "trigger:on_batch_forward"
+        # The selection, unless it is a once-per-routine trigger: a condition there is
+        # checked once, which is rarely what a condition is for.
+        default = "any:"
         if data is not None:
             trigger, position = data
-            default = f"trigger:{trigger}" if position < 0 else \
-                f"hook:{hookset.names(trigger)[position]}"
+            if position >= 0:
+                default = f"hook:{hookset.names(trigger)[position]}"
+            elif trigger not in ("on_fit_start", "on_fit_end"):
+                default = f"trigger:{trigger}"
 
         def validate(request: BreakpointRequest) -> str | None:
             try:

@@ -429,3 +429,17 @@ async def test_an_evaluation_session_opens_on_the_eval_hook_set(make_trainer):
         await pilot.pause()
         assert "(hook tree: eval set)" in screen_text(app, "#status")
         assert hook_names(app, "on_batch_backward") == []
+
+
+async def test_a_condition_from_the_fit_start_line_defaults_to_any_trigger(make_tui):
+    app = make_tui()
+    async with app.run_test(size=SIZE) as pilot:
+        await select(pilot, "on_fit_start")
+        await pilot.press("B")
+        await pilot.pause()
+        assert app.screen.query_one("#target").value == "any:"
+        await pilot.press(*"batch_i == 2", "enter")
+        await pilot.pause()
+        await pilot.press("c")
+        await settle(pilot)
+        assert "batch 3/5" in screen_text(app, "#status")
