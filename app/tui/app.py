@@ -54,6 +54,9 @@ class HookscopeApp(App[None]):
                 shown = key.split(",")[0].replace("question_mark", "?").replace("slash", "/")
                 yield SystemCommand(f"{help_text} ({shown})", help_text,
                                     lambda action=action: screen.run_action(action))
+            yield SystemCommand("Load a pipeline from YAML", "Replace every hook set by a "
+                                "pipeline file (one undoable edit)",
+                                lambda: screen.run_action("load"))
             trainer = self.session.trainer
             yield SystemCommand("Debug the training routine", "Start train() from its first "
                                 "point", lambda: screen.switch_routine("train", "train"))

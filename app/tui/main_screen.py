@@ -33,7 +33,7 @@ from app.tui.modals import (
     HelpScreen,
     InsertHookScreen,
     InsertRequest,
-    WritePipelineScreen,
+    PipelineFileScreen,
 )
 from app.tui.panel import TextPanel
 from trainer_core.errors import HookscopeError
@@ -653,5 +653,22 @@ class MainScreen(Screen[None]):
                 return str(exc)
             return None
 
-        self.app.push_screen(WritePipelineScreen(self.pipeline_path, write),
+        self.app.push_screen(PipelineFileScreen("Write the pipeline (every hook set) to YAML",
+                                                "Write", self.pipeline_path, write),
                              lambda _: self.refresh_strip())
+
+    def action_load(self) -> None:
+        def load(path: str) -> str | None:
+            try:
+                self.session.load_pipeline(path)
+            except (HookscopeError, OSError) as exc:
+                return render.relative_paths(str(exc))
+            return None
+
+        def loaded(path: str | None) -> None:
+            self.refresh_tree()
+            self.refresh_strip()
+
+        self.app.push_screen(PipelineFileScreen("Load a pipeline YAML (replaces every hook set; "
+                                                "u undoes it)", "Load", self.pipeline_path,
+                                                load), loaded)

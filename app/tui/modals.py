@@ -222,26 +222,29 @@ class ConfirmScreen(_Dialog):
         self.dismiss(event.button.id == "yes")
 
 
-class WritePipelineScreen(_FormDialog):
-    """Ask where to write the pipeline YAML."""
+class PipelineFileScreen(_FormDialog):
+    """Ask for a pipeline YAML path, then write or load it (``act`` returns a problem or None)."""
 
-    def __init__(self, default_path: str, write: Callable[[str], str | None]) -> None:
+    def __init__(self, title: str, button: str, default_path: str,
+                 act: Callable[[str], str | None]) -> None:
         super().__init__()
+        self.title_text = title
+        self.button = button
         self.default_path = default_path
-        self.write = write
+        self.act = act
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="dialog"):
-            yield Label("Write the pipeline (every hook set) to YAML", classes="title")
+            yield Label(self.title_text, classes="title")
             yield Input(self.default_path, id="path")
             yield Static("", id="problem")
             with Horizontal(classes="buttons"):
-                yield Button("Write", variant="primary", id="ok")
+                yield Button(self.button, variant="primary", id="ok")
                 yield Button("Cancel", id="cancel")
 
     def _submit(self) -> None:
         path = self.query_one("#path", Input).value.strip()
-        problem = self.write(path) if path else "type a file name"
+        problem = self.act(path) if path else "type a file name"
         if problem:
             self.show_problem(problem)
             return
@@ -261,6 +264,7 @@ HELP = """\
   i  insert a hook    x  remove    R  reset the trigger
   ctrl+up / K  move up      ctrl+down / J  move down
   u  undo             ctrl+r  redo      w  write the pipeline to YAML
+  (palette: load a pipeline from YAML, as one undoable edit)
 [b]View[/b]
   t  train / eval hook set     m  next model (multi-model)
   /  filter the Context table  escape  back to the hook tree

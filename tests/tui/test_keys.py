@@ -10,7 +10,7 @@ from app.tui.modals import (
     ConfirmScreen,
     HelpScreen,
     InsertHookScreen,
-    WritePipelineScreen,
+    PipelineFileScreen,
 )
 from tests.tui.conftest import (
     SIZE,
@@ -242,18 +242,35 @@ async def test_moving_hooks_with_ctrl_arrows_and_k_j(make_tui):
         assert hook_names(app, "on_batch_forward") == original
 
 
-async def test_w_writes_the_pipeline(make_tui, tmp_path):
+async def test_w_writes_the_pipeline_and_the_palette_loads_one(make_tui, tmp_path):
     app = make_tui()
     target = tmp_path / "edited.yaml"
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("w")
         await pilot.pause()
-        assert isinstance(app.screen, WritePipelineScreen)
+        assert isinstance(app.screen, PipelineFileScreen)
         app.screen.query_one("#path").value = str(target)
         await pilot.press("enter")
         await pilot.pause()
-        assert not isinstance(app.screen, WritePipelineScreen)
-    assert "_hook_on_batch_forward" in target.read_text()
+        assert not isinstance(app.screen, PipelineFileScreen)
+        assert "_hook_on_batch_forward" in target.read_text()
+        # edit, then load the written file back from the palette's command
+        await select(pilot, "on_batch_end", 0)
+        await pilot.press("x")
+        await pilot.pause()
+        assert hook_names(app, "on_batch_end") == []
+        app.screen.action_load()
+        await pilot.pause()
+        app.screen.query_one("#path").value = str(tmp_path / "missing.yaml")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "missing.yaml" in screen_text(app, "#problem")  # stays open, says why
+        app.screen.query_one("#path").value = str(target)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert hook_names(app, "on_batch_end") == ["_hook_on_batch_end"]
+        await pilot.press("u")
+        assert hook_names(app, "on_batch_end") == []
 
 
 async def test_question_mark_shows_help_and_q_quits(make_tui):
