@@ -29,6 +29,7 @@ from app.tui.modals import (
     BreakpointRequest,
     BreakpointScreen,
     ConfirmScreen,
+    DiffScreen,
     ErrorScreen,
     HelpScreen,
     InsertHookScreen,
@@ -72,6 +73,7 @@ COMMANDS: tuple[tuple[str, str, str, bool, str], ...] = (
     ("ctrl+r", "redo", "Redo", False, "Redo the last undone edit"),
     ("w", "write", "Write", False, "Write the pipeline to YAML"),
     ("m", "next_model", "Model", False, "Show the next model's hooks (multi-model)"),
+    ("d", "diff", "Diff", False, "What changed in ctx since an earlier stop"),
     ("slash", "filter", "Filter", False, "Filter the Context table"),
     ("question_mark", "help", "Help", True, "Show every key"),
     ("q", "quit", "Quit", True, "Quit hookscope"),
@@ -482,6 +484,20 @@ class MainScreen(Screen[None]):
         self.view_model = (self.view_model + 1) % count
         self.refresh_tree()
         self.refresh_status()
+
+    def action_diff(self) -> None:
+        stops = list(self.session.stops)
+        if len(stops) < 2:
+            self.note("no earlier stop to compare with yet")
+            return
+        last = len(stops) - 1
+        choices = [(i, f"#{stop.index} {stop.point.describe() if stop.point else 'finished'}"
+                    f"  ({stop.reason})") for i, stop in enumerate(stops[:-1])][::-1]
+
+        def describe(older: int) -> Text:
+            return render.diff_text(self.session.ctx_diff(older, last))
+
+        self.app.push_screen(DiffScreen(choices, describe))
 
     def action_filter(self) -> None:
         self.query_one("#filter", Input).focus()

@@ -251,6 +251,29 @@ class PipelineFileScreen(_FormDialog):
         self.dismiss(path)
 
 
+class DiffScreen(_Dialog):
+    """What changed in ctx between an earlier stop and now (the session's recorded stops)."""
+
+    def __init__(self, stops: Sequence[tuple[int, str]],
+                 describe: Callable[[int], Text]) -> None:
+        super().__init__()
+        self.stops = list(stops)
+        self.describe = describe
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog", classes="dialog wide"):
+            yield Label("ctx: what changed since an earlier stop", classes="title")
+            yield Select([(label, index) for index, label in self.stops],
+                         value=self.stops[0][0], allow_blank=False, id="since")
+            with VerticalScroll(id="problems"):
+                yield Static(self.describe(self.stops[0][0]), id="diff")
+            yield Label("escape closes", classes="dim")
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        if isinstance(event.value, int):
+            self.query_one("#diff", Static).update(self.describe(event.value))
+
+
 HELP = """\
 [b]Stepping[/b]
   s  step into the next hook        n  next trigger
@@ -267,6 +290,7 @@ HELP = """\
   (palette: load a pipeline from YAML, as one undoable edit)
 [b]View[/b]
   t  train / eval hook set     m  next model (multi-model)
+  d  what changed in ctx since an earlier stop
   /  filter the Context table  escape  back to the hook tree
   ctrl+p  command palette (every command)     ?  this help     q  quit
 """

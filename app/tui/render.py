@@ -11,7 +11,7 @@ from pathlib import Path
 
 from rich.text import Text
 
-from app.session import HookDetail, HookRow, Status, TimingRow, VarDetail, VarRow
+from app.session import CtxDiff, HookDetail, HookRow, Status, TimingRow, VarDetail, VarRow
 from trainer_core.lifecycle import Finding
 
 STATE_STYLES = {"paused": "bold yellow", "running": "bold green", "finished": "bold cyan",
@@ -207,4 +207,15 @@ def value_text(info: VarDetail) -> Text:
                           if k not in ("set by", "last changed by")) + "\n", style="cyan")
     text.append(f"set by {relative_paths(facts['set by'])}\n", style="dim")
     text.append(info.preview)
+    return text
+
+
+def diff_text(change: CtxDiff) -> Text:
+    """Added, removed and changed ctx attributes, one group per line."""
+    text = Text()
+    for sign, names, style in (("+ added", change.added, "green"),
+                               ("- removed", change.removed, "red"),
+                               ("~ changed", change.changed, "yellow")):
+        text.append(f"{sign:10s}", style=f"bold {style}")
+        text.append((", ".join(names) or "-") + "\n")
     return text

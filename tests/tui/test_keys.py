@@ -460,3 +460,26 @@ async def test_a_condition_from_the_fit_start_line_defaults_to_any_trigger(make_
         await pilot.press("c")
         await settle(pilot)
         assert "batch 3/5" in screen_text(app, "#status")
+
+
+async def test_d_shows_what_changed_since_an_earlier_stop(make_tui):
+    from app.tui.modals import DiffScreen
+
+    app = make_tui()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("d")  # only one stop so far: nothing to compare
+        await pilot.pause()
+        assert not isinstance(app.screen, DiffScreen)
+        await pilot.press("n", "n", "s", "s")  # into batch 0, after its data was fetched
+        await pilot.press("d")
+        await pilot.pause()
+        assert isinstance(app.screen, DiffScreen)
+        latest = str(app.screen.query_one("#diff").render())
+        assert "+ added" in latest
+        app.screen.query_one("#since").value = 0  # the very first stop (on_fit_start)
+        await pilot.pause()
+        since_start = str(app.screen.query_one("#diff").render())
+        assert "data_batch" in since_start and "optimizer" in since_start
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, DiffScreen)
