@@ -2,8 +2,10 @@
 breakpoints, applies undoable hook edits and turns Context state into plain rows."""
 
 from app.session.breakpoints import Breakpoint, BreakpointError, Breakpoints
-from app.session.core import (
-    DebugSession,
+from app.session.core import DebugSession
+from app.session.dependencies import DependencyFinding, HookAccess, static_access
+from app.session.edits import Edit, Insert, Move, Remove, Replace, Reset
+from app.session.state import (
     EditOutcome,
     HookDetail,
     HookRow,
@@ -12,8 +14,6 @@ from app.session.core import (
     Status,
     TimingRow,
 )
-from app.session.dependencies import DependencyFinding, HookAccess, static_access
-from app.session.edits import Edit, Insert, Move, Remove, Replace, Reset
 from app.session.views import CtxDiff, VarDetail, VarRow
 
 __all__ = [

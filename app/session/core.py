@@ -27,8 +27,6 @@ import time
 import traceback
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
-from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -36,9 +34,19 @@ import trainer_core
 from app.session.breakpoints import Breakpoint, Breakpoints
 from app.session.dependencies import AccessLog, DependencyFinding, check_edit
 from app.session.edits import Edit, EditHistory, Insert, Move, Remove, Replace, Reset
+from app.session.state import (
+    EditOutcome,
+    HookDetail,
+    HookRow,
+    RunState,
+    SessionError,
+    Status,
+    Stop,
+    TimingRow,
+)
+from app.session.tree import hook_tree
 from app.session.views import (
     CtxDiff,
-    Fingerprint,
     VarDetail,
     VarRow,
     diff,
@@ -46,13 +54,13 @@ from app.session.views import (
     variable_detail,
     variable_rows,
 )
-from trainer_core.errors import HookError, HookscopeError
+from trainer_core.errors import HookError
 from trainer_core.hooks import Hook, HookSet, describe_hook, hook_name
 from trainer_core.lifecycle import Finding, LifecycleChecker
 from trainer_core.points import ERROR, HOOK, HOOK_DONE, TRIGGER, Point
 from trainer_core.registry import Registry, resolve_hook
 from trainer_core.routine import RoutineRun
-from trainer_core.triggers import BATCH_TRIGGERS, TRIGGERS
+from trainer_core.triggers import TRIGGERS
 
 _ON_BATCH_END = "on_batch_end"
 _UNSEEN = object()
@@ -71,117 +79,6 @@ def set_torch_rng_state(state: Any) -> None:
     torch = sys.modules.get("torch")
     if torch is not None and state is not None:
         torch.set_rng_state(state)
-
-
-class SessionError(HookscopeError):
-    """A session command that cannot run now (e.g. stepping while an error waits)."""
-
-
-class RunState(StrEnum):
-    """Where the session is."""
-
-    IDLE = "idle"          # no routine started
-    PAUSED = "paused"
-    RUNNING = "running"
-    FINISHED = "finished"
-    ERROR = "error"        # a hook raised; retry, skip or remove
-
-
-@dataclass(frozen=True, slots=True)
-class Status:
-    """The header line as data."""
-
-    name: str
-    state: RunState
-    mode: str
-    split: str
-    model_idx: int
-    model_nums: int
-    epoch_i: int | None
-    num_epochs: int
-    batch_i: int | None
-    batches_in_epoch: int
-    trigger: str | None
-    hook: str | None
-    kind: str | None
-    reason: str
-    batches_done: int
-    total_batches: int
-    point_text: str
-
-    @property
-    def progress(self) -> float:
-        """Fraction of the routine's batches done (0..1)."""
-        return self.batches_done / self.total_batches if self.total_batches else \
-            (1.0 if self.state is RunState.FINISHED else 0.0)
-
-
-@dataclass(frozen=True, slots=True)
-class HookRow:
-    """One line of the hook tree: a trigger (position -1) or one of its hooks."""
-
-    trigger: str
-    position: int
-    name: str
-    location: str
-    current: bool
-    done: bool
-    breakpoint: bool
-    edited: bool
-
-    @property
-    def is_trigger(self) -> bool:
-        return self.position < 0
-
-
-@dataclass(frozen=True, slots=True)
-class TimingRow:
-    """Per-hook timing since the session started."""
-
-    name: str
-    trigger: str
-    calls: int
-    total_s: float
-
-    @property
-    def mean_us(self) -> float:
-        return self.total_s / self.calls * 1e6 if self.calls else 0.0
-
-
-@dataclass(frozen=True, slots=True)
-class HookDetail:
-    """What the UI shows about one hook."""
-
-    name: str
-    qualname: str
-    location: str
-    summary: str
-    reads: list[str]
-    optional: list[str]
-    writes: list[str]
-    observed: bool  # writes include what the hook was seen writing while the routine ran
-    calls: int
-    mean_us: float
-    breakpoint: bool
-
-
-@dataclass(frozen=True, slots=True)
-class EditOutcome:
-    """What an edit did: applied or not, and the dependencies it breaks."""
-
-    applied: bool
-    description: str
-    findings: list[DependencyFinding]
-
-
-@dataclass(frozen=True, slots=True)
-class Stop:
-    """A place the session stopped at, with the ctx fingerprint there (for diffs)."""
-
-    index: int
-    point: Point | None
-    reason: str
-    fingerprint: Fingerprint
 
 
 class DebugSession:
@@ -723,33 +620,10 @@ class DebugSession:
         """The hook tree of one hook set, with the current hook, done triggers, breakpoints
         and user edits marked."""
         hookset = self.hookset(mode, model_idx)
-        marks = self.edits.marks_of(hookset)
         point = self.point
-        here = point is not None and point.run is self.run and \
-            self._lane_hookset(point) is hookset
-        trigger_now = point.trigger if here else None
-        rows: list[HookRow] = []
-        for trigger in TRIGGERS:
-            hooks = hookset[trigger]
-            current_pos = -2
-            if here and trigger == trigger_now and point.hook is not None:
-                current_pos = point.position if point.position < len(hooks) and \
-                    hooks[point.position] is point.hook else \
-                    next((i for i, h in enumerate(hooks) if h is point.hook), -2)
-            trigger_done = here and _before_in_batch(trigger, trigger_now, point)
-            rows.append(HookRow(trigger, -1, trigger, "", here and trigger == trigger_now
-                                and point.hook is None, trigger_done,
-                                self.breakpoints.at(trigger), False))
-            for position, hook in enumerate(hooks):
-                name = hook_name(hook)
-                done = trigger_done or (current_pos >= 0 and (
-                    position < current_pos or (position == current_pos and
-                                               point.kind is HOOK_DONE)))
-                rows.append(HookRow(trigger, position, name, describe_hook(hook).location,
-                                    position == current_pos and point.kind is not HOOK_DONE,
-                                    done, self.breakpoints.on_hook(name),
-                                    (trigger, id(hook)) in marks))
-        return rows
+        current = point if point is not None and point.run is self.run and \
+            self._lane_hookset(point) is hookset else None
+        return hook_tree(hookset, current, self.breakpoints, self.edits.marks_of(hookset))
 
     def variables(self) -> list[VarRow]:
         """Context rows, with the attributes changed since the previous stop flagged."""
@@ -797,14 +671,6 @@ class DebugSession:
         rows = [TimingRow(hook_name(hook), trigger, calls, total)
                 for calls, total, trigger, hook in list(self.timings.values())]
         return sorted(rows, key=lambda row: row.total_s, reverse=True)
-
-
-def _before_in_batch(trigger: str, trigger_now: str | None, point: Point | None) -> bool:
-    """True for batch triggers that already fired in the current batch."""
-    if point is None or point.batch_i is None or trigger_now not in BATCH_TRIGGERS or \
-            trigger not in BATCH_TRIGGERS:
-        return False
-    return BATCH_TRIGGERS.index(trigger) < BATCH_TRIGGERS.index(trigger_now)
 
 
 def _short(value: Any) -> str:
