@@ -33,7 +33,16 @@ from typing import Any
 import trainer_core
 from app.session.breakpoints import Breakpoint, Breakpoints
 from app.session.dependencies import AccessLog, DependencyFinding, check_edit
-from app.session.edits import Edit, EditHistory, Insert, Move, Remove, Replace, Reset
+from app.session.edits import (
+    Edit,
+    EditHistory,
+    Insert,
+    Move,
+    Remove,
+    Replace,
+    Reset,
+    apply_to_copy,
+)
 from app.session.state import (
     EditOutcome,
     HookDetail,
@@ -44,7 +53,7 @@ from app.session.state import (
     Stop,
     TimingRow,
 )
-from app.session.tree import hook_tree
+from app.session.tree import hook_tree, position_of
 from app.session.views import (
     CtxDiff,
     VarDetail,
@@ -95,7 +104,6 @@ class DebugSession:
         self.breakpoints = Breakpoints()
         self.edits = EditHistory()
         self.access = AccessLog()
-        self.check_lifecycles = check_lifecycles
         self.checker: LifecycleChecker | None = LifecycleChecker() if check_lifecycles else None
         self.timings: dict[Any, list[Any]] = {}
         self.losses: deque[float] = deque(maxlen=loss_history)
@@ -118,9 +126,6 @@ class DebugSession:
         self._batches_done = 0
         self._model_state: Any = None
         self._rng_state: dict[str, Any] | None = None
-        self._pending_hook: Point | None = None
-        self._names: dict[int, tuple[Hook, str]] = {}
-        self._hook_started = 0.0
 
     @classmethod
     def from_config(cls, path: str | Path, overrides: dict[str, Any] | None = None,
@@ -272,7 +277,6 @@ class DebugSession:
             timings = self.timings
             losses = self.losses
             perf = time.perf_counter
-            pending = self._pending_hook
             started = perf()
             batches = self._batches_done
             epoch_at: Any = _UNSEEN  # the epoch and batch the checker last saw
@@ -284,14 +288,13 @@ class DebugSession:
                 for point in run:
                     kind = point[0]
                     if kind is HOOK:
-                        pending = point
                         if breakpoints and bps.hooks:
                             # Does a breakpoint name this hook? Asked once per hook object
                             # per call (the tuple keeps the hook, so its id stays its own).
                             flag = hook_flags.get(id(point[6]))
                             if flag is None:
                                 flag = hook_flags[id(point[6])] = (
-                                    point[6], bps.on_hook(self._name(point[6])))
+                                    point[6], bps.on_hook(hook_name(point[6])))
                             if flag[1] and self._hit(point):
                                 why = "breakpoint"
                                 break
@@ -305,8 +308,8 @@ class DebugSession:
                         else:
                             entry[0] += 1
                             entry[1] += elapsed
-                        if key not in saturated and pending is not None:
-                            access.observe(ctx, pending)
+                        if key not in saturated:  # ctx's point is still the HOOK point
+                            access.observe(ctx, ctx.current_point)
                         if watching and observe is not None:
                             observe(point)
                     elif kind is TRIGGER:
@@ -342,21 +345,10 @@ class DebugSession:
                         break
                 else:
                     point = None
-            except HookError as exc:  # only if an ERROR point was not answered; kept safe
-                why = "error"
-                self.log.append(str(exc))
             finally:
                 pause[0] = False
                 self._batches_done = batches
-                self._pending_hook = pending
             return self._stopped(point, why)
-
-    def _name(self, hook: Hook) -> str:
-        """hook_name(hook), memoised by identity (the value keeps the id from being reused)."""
-        known = self._names.get(id(hook))
-        if known is None:
-            known = self._names[id(hook)] = (hook, hook_name(hook))
-        return known[1]
 
     def _hit(self, point: Point) -> bool:
         bps = self.breakpoints
@@ -383,8 +375,7 @@ class DebugSession:
             self.point = point
             if point.kind is ERROR:
                 self.state = RunState.ERROR
-                error = point.error
-                self.log.append(str(error))
+                self.log.append(str(point.error))
             else:
                 self.state = RunState.PAUSED
         if why == "breakpoint" and self.hit is not None:
@@ -408,11 +399,11 @@ class DebugSession:
         point = self.point
         return point.error if point is not None and point.kind is ERROR else None
 
-    def error_traceback(self, *, relative_to: str | Path | None = None) -> str:
+    def error_traceback(self) -> str:
         """The failing hook's traceback from the hook down, or ''.
 
         The engine's own frames (the routine calling the hook) are left out: what the user
-        needs is their code. Paths below ``relative_to`` are shown relative to it.
+        needs is their code.
         """
         error = self.error
         if error is None:
@@ -420,12 +411,9 @@ class DebugSession:
         original = error.original
         frames = [f for f in traceback.extract_tb(original.__traceback__)
                   if not f.filename.startswith(_ENGINE_DIR)]
-        text = "Traceback (most recent call last):\n" + "".join(
+        return "Traceback (most recent call last):\n" + "".join(
             traceback.format_list(frames)) + "".join(
             traceback.format_exception_only(type(original), original))
-        if relative_to is not None:
-            text = text.replace(str(Path(relative_to).resolve()) + "/", "")
-        return text
 
     def resolve_error(self, decision: str) -> Point | None:
         """At an error: "retry" the hook, "skip" it, or "remove" it from its hook set.
@@ -441,12 +429,11 @@ class DebugSession:
                 raise SessionError(f"decision must be retry, skip or remove, got {decision!r}")
             if decision == "remove":
                 hookset = self._lane_hookset(point)
-                hooks = hookset[point.trigger]
-                position = point.position if point.position < len(hooks) and \
-                    hooks[point.position] is point.hook else hooks.index(point.hook)
-                self.edits.apply(Remove(point.trigger, position, mode=run.mode,
-                                        model_idx=point.model_idx), hookset)
-                self.log.append(f"removed {point.hook_name} from {point.trigger}")
+                position = position_of(point, hookset[point.trigger])
+                if position >= 0:  # an edit may have taken it out already
+                    self.edits.apply(Remove(point.trigger, position, mode=run.mode,
+                                            model_idx=point.model_idx), hookset)
+                    self.log.append(f"removed {point.hook_name} from {point.trigger}")
             run.resolve_error("retry" if decision == "retry" else "skip")
             self.state = RunState.PAUSED
             self.log.append(f"{decision}: {point.hook_name}")
@@ -497,10 +484,8 @@ class DebugSession:
     def preview(self, edit: Edit) -> list[DependencyFinding]:
         """The read/write dependencies ``edit`` would break (the edit is not applied)."""
         hookset = self.hookset(edit.mode, edit.model_idx)
-        twin = hookset.copy()
-        edit.apply(twin)
         ctx = self.ctx
-        return check_edit(hookset.snapshot(), twin.snapshot(), self.access.access,
+        return check_edit(hookset.snapshot(), apply_to_copy(edit, hookset), self.access.access,
                           present=lambda name: name in ctx)
 
     def apply(self, edit: Edit, *, confirm: bool = False) -> EditOutcome:
@@ -614,7 +599,7 @@ class DebugSession:
             hook=point.hook_name if point is not None else None,
             kind=point.kind.value if point is not None else None,
             reason=self.reason, batches_done=min(self._batches_done, total) if total else 0,
-            total_batches=total, point_text=point.describe() if point is not None else "")
+            total_batches=total)
 
     def hook_rows(self, mode: str = "train", model_idx: int = 0) -> list[HookRow]:
         """The hook tree of one hook set, with the current hook, done triggers, breakpoints
@@ -658,7 +643,7 @@ class DebugSession:
         timing = self.timings.get(id(hook))
         doc = (getattr(hook, "__doc__", None) or "").strip().splitlines()
         return HookDetail(
-            name=info.name, qualname=info.qualname, location=info.location,
+            name=info.name, location=info.location,
             summary=doc[0] if doc else "", reads=sorted(access.reads),
             optional=sorted(access.optional), writes=sorted(access.writes),
             observed=bool(self.access.observed.get(id(hook))),

@@ -50,7 +50,6 @@ class Status:
     reason: str
     batches_done: int
     total_batches: int
-    point_text: str
 
     @property
     def progress(self) -> float:
@@ -96,7 +95,6 @@ class HookDetail:
     """What the UI shows about one hook."""
 
     name: str
-    qualname: str
     location: str
     summary: str
     reads: list[str]

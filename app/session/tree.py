@@ -21,7 +21,7 @@ def hook_tree(hookset: HookSet, point: Point | None, breakpoints: Breakpoints,
         hooks = hookset[trigger]
         current_pos = -2
         if point is not None and trigger == trigger_now and point.hook is not None:
-            current_pos = _position_of(point, hooks)
+            current_pos = position_of(point, hooks)
         trigger_done = _before_in_batch(trigger, point)
         rows.append(HookRow(trigger, -1, trigger, "", point is not None and
                             trigger == trigger_now and point.hook is None, trigger_done,
@@ -38,8 +38,9 @@ def hook_tree(hookset: HookSet, point: Point | None, breakpoints: Breakpoints,
     return rows
 
 
-def _position_of(point: Point, hooks: tuple[Hook, ...]) -> int:
-    """The point's hook in ``hooks`` (edits may have moved it since the trigger fired)."""
+def position_of(point: Point, hooks: tuple[Hook, ...]) -> int:
+    """The point's hook in ``hooks`` (edits may have moved it since the trigger fired); -2 if
+    it is no longer there."""
     if point.position < len(hooks) and hooks[point.position] is point.hook:
         return point.position
     return next((i for i, h in enumerate(hooks) if h is point.hook), -2)

@@ -14,7 +14,8 @@ from app.tui.main_screen import COMMANDS, MainScreen
 
 
 class HookscopeApp(App[None]):
-    """hookscope's debugger. Build it with :func:`app.tui.make_app`."""
+    """hookscope's debugger. Build it with :func:`app.tui.make_app` (which starts the session's
+    routine if it has none)."""
 
     CSS_PATH = Path(__file__).with_name("hookscope.tcss")
     TITLE = "hookscope"
@@ -28,24 +29,12 @@ class HookscopeApp(App[None]):
         self.pipeline_path = pipeline_path
 
     def on_mount(self) -> None:
-        if self.session.run is None:
-            self.session.start(self.session.mode, None)
         # Everything loaded so far (torch, the model, Textual) lives as long as the app.
         # Freezing it keeps the garbage collector's full passes from walking it: unfrozen,
         # they paused the screen for ~200 ms every few steps (bench/tui_latency.py).
         gc.freeze()
         self.push_screen(MainScreen(self.session, show_timings=not self.stable,
                                     pipeline_path=self.pipeline_path))
-
-    def on_screen_resume(self) -> None:
-        if self.stable:
-            self._still_cursors()
-
-    def _still_cursors(self) -> None:
-        from textual.widgets import Input
-
-        for widget in self.screen.query(Input):
-            widget.cursor_blink = False
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)

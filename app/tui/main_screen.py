@@ -36,7 +36,7 @@ from app.tui.modals import (
     InsertRequest,
     PipelineFileScreen,
 )
-from app.tui.panel import TextPanel
+from app.tui.panel import TextPanel, hold_cursors
 from trainer_core.errors import HookscopeError
 from trainer_core.registry import TRAINER_HOOK_PREFIX
 from trainer_core.triggers import TRIGGERS
@@ -137,6 +137,7 @@ class MainScreen(Screen[None]):
         for column, width in render.CONTEXT_COLUMNS:
             table.add_column(f" {column}", key=column, width=width + 1)
         self.query_one("#strip").border_title = "Routine"
+        hold_cursors(self)
         self.refresh_view()
         tree.focus()
         if tree.root.children:
@@ -352,14 +353,18 @@ class MainScreen(Screen[None]):
         """True while a worker steps (the session is then RUNNING)."""
         return self._working or self.session.state is RunState.RUNNING
 
-    def _step_now(self, command: Callable[[], Any]) -> None:
-        """A short step, on the UI thread."""
-        if self._blocked():
-            return
+    def _run(self, command: Callable[[], Any]) -> None:
+        """Run a session command; a refused one is logged, not raised into the UI."""
         try:
             command()
         except HookscopeError as exc:
             self.session.log.append(f"error: {exc}")
+
+    def _step_now(self, command: Callable[[], Any]) -> None:
+        """A short step, on the UI thread."""
+        if self._blocked():
+            return
+        self._run(command)
         self.after_step()
 
     def _step_in_worker(self, command: Callable[[], Any], label: str) -> None:
@@ -373,10 +378,9 @@ class MainScreen(Screen[None]):
 
     def _work(self, command: Callable[[], Any]) -> None:
         try:
-            command()
-        except HookscopeError as exc:
-            self.session.log.append(f"error: {exc}")
-        self.app.call_from_thread(self.after_step)
+            self._run(command)
+        finally:  # whatever happened, the screen leaves its "working" state
+            self.app.call_from_thread(self.after_step)
 
     def refresh_running(self) -> None:
         self.refresh_status()
@@ -414,17 +418,14 @@ class MainScreen(Screen[None]):
         if error is None or isinstance(self.app.screen, ErrorScreen):
             return
         self.app.push_screen(ErrorScreen(render.relative_paths(str(error)),
-                                         self.session.error_traceback(relative_to=Path.cwd())),
+                                         render.relative_paths(self.session.error_traceback())),
                              self._resolve_error)
 
     def _resolve_error(self, decision: str | None) -> None:
         if decision is None:
             self.note("the error is still waiting: press s to choose retry, skip or remove")
             return
-        try:
-            self.session.resolve_error(decision)
-        except HookscopeError as exc:
-            self.session.log.append(f"error: {exc}")
+        self._run(lambda: self.session.resolve_error(decision))
         self.after_step()
 
     def action_step(self) -> None:
@@ -453,10 +454,7 @@ class MainScreen(Screen[None]):
             self.session.pause()
             self.note("pausing first: press r again to restart")
             return
-        if self.session.state is RunState.IDLE:
-            self.session.start(self.session.mode, self.session.split)
-        else:
-            self.session.restart(self.session.mode, self.session.split)
+        self.session.restart(self.session.mode, self.session.split)
         self.refresh_view()
 
     def switch_routine(self, mode: str, split: str) -> None:

@@ -19,6 +19,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
+from app.tui.panel import hold_cursors
 from trainer_core.triggers import TRIGGERS
 
 
@@ -44,6 +45,9 @@ class _Dialog(ModalScreen[Any]):
     """Escape cancels; the problem line shows validation errors."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def on_mount(self) -> None:
+        hold_cursors(self)
 
     def action_cancel(self) -> None:
         self.dismiss(None)

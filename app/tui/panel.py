@@ -1,4 +1,5 @@
-"""TextPanel: a widget that shows one Rich text and repaints without a new layout.
+"""TextPanel: a widget that shows one Rich text and repaints without a new layout (and
+``hold_cursors``, for stable snapshots).
 
 ``Static.update`` asks for a layout of the whole screen on every call (about 16 ms with this
 screen's widgets, measured with bench/tui_latency.py), and a step updates six texts. A panel
@@ -8,8 +9,12 @@ layout only when its line count changes.
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.text import Text
+from textual.screen import Screen
 from textual.widget import Widget
+from textual.widgets import Input
 
 
 class TextPanel(Widget):
@@ -38,3 +43,10 @@ class TextPanel(Widget):
 
     def render(self) -> Text:
         return self.text
+
+
+def hold_cursors(screen: Screen[Any]) -> None:
+    """In snapshot mode (``app.stable``), stop the inputs' cursors from blinking."""
+    if getattr(screen.app, "stable", False):
+        for widget in screen.query(Input):
+            widget.cursor_blink = False

@@ -140,6 +140,7 @@ async def test_shift_b_adds_a_conditional_breakpoint(make_tui):
         await pilot.press("B")
         await pilot.pause()
         assert isinstance(app.screen, BreakpointScreen)
+        assert not app.screen.query_one("#condition").cursor_blink  # stable snapshots
         await pilot.press(*"batch_i ==")
         await pilot.press("enter")  # a syntax error keeps the dialog open, text kept
         await pilot.pause()
