@@ -13,6 +13,7 @@ from rich.text import Text
 
 from app.session import CtxDiff, HookDetail, HookRow, Status, TimingRow, VarDetail, VarRow
 from trainer_core.lifecycle import Finding
+from trainer_core.triggers import TRIGGERS
 
 STATE_STYLES = {"paused": "bold yellow", "running": "bold green", "finished": "bold cyan",
                 "error": "bold white on red", "idle": "dim"}
@@ -139,7 +140,13 @@ def relative_paths(text: str) -> str:
 
 
 def timings_text(rows: Sequence[TimingRow], *, limit: int = 5, show_time: bool = True) -> Text:
-    """Slowest hooks: calls and mean time (times hidden for stable snapshots)."""
+    """Slowest hooks: calls and mean time.
+
+    With the times hidden (stable snapshots) the rows are ordered by calls and name instead,
+    since an order by measured time would differ from run to run.
+    """
+    if not show_time:
+        rows = sorted(rows, key=lambda row: (-row.calls, TRIGGERS.index(row.trigger), row.name))
     text = Text()
     text.append("hook timings\n", style="bold")
     if not rows:
