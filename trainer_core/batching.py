@@ -128,6 +128,26 @@ class LoaderBatches:
     def epoch(self, lane: int = 0) -> Iterator[Batch]:
         return exhausting(self.loader)
 
+    def _generators(self) -> list[torch.Generator]:
+        """The torch.Generators the loader's sampling draws from (none: torch's global RNG)."""
+        loader = self.loader
+        candidates = (loader.generator, getattr(loader.sampler, "generator", None),
+                      getattr(getattr(loader.batch_sampler, "sampler", None), "generator", None))
+        found: dict[int, torch.Generator] = {}
+        for gen in candidates:
+            if isinstance(gen, torch.Generator):
+                found.setdefault(id(gen), gen)
+        return list(found.values())
+
+    def rng_state(self) -> list[torch.Tensor]:
+        """The states of the loader's own generators, so a debugger can replay its order."""
+        return [gen.get_state() for gen in self._generators()]
+
+    def set_rng_state(self, state: list[torch.Tensor]) -> None:
+        """Put the loader's generators back to a :meth:`rng_state`."""
+        for gen, saved in zip(self._generators(), state, strict=False):
+            gen.set_state(saved)
+
     def __repr__(self) -> str:
         return f"LoaderBatches({self.num_samples} samples, {len(self)} batches)"
 

@@ -158,8 +158,8 @@ class DebugSession:
 
         ``reset_model`` puts back what the abandoned routine started from: the model
         parameters, torch's global RNG (dropout...) and the batch-order generators of the
-        trainer's splits, so a restart replays the same batches with the same weights. A
-        DataLoader of your own drawing from its own sampler continues its stream.
+        trainer's splits (including the generators of a DataLoader you passed), so a
+        restart replays the same batches with the same weights.
         """
         with self._lock:
             if reset_model and self._model_state is not None:

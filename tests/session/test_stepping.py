@@ -5,8 +5,10 @@ from __future__ import annotations
 import threading
 
 import torch
+from torch.utils.data import DataLoader, TensorDataset
 
 from app.session import RunState
+from tests.conftest import blobs
 from trainer_core.points import HOOK, HOOK_DONE, TRIGGER
 
 
@@ -163,3 +165,23 @@ def test_restart_replays_the_same_batches_and_losses(make_session):
     session.step_epoch()
     session.step_epoch()
     assert list(session.losses)[10:] == first
+
+
+def test_restart_replays_a_users_dataloader_with_its_own_generator(make_session):
+    data = blobs(40, seed=3)
+    loader = DataLoader(TensorDataset(data["x"], data["y"]), batch_size=8, shuffle=True,
+                        generator=torch.Generator().manual_seed(7))
+    session = make_session(data={"train": loader})
+    seen: list[list[int]] = []
+
+    def record_labels(ctx):
+        seen.append(ctx.y_true.tolist())
+
+    session.insert(record_labels, "on_batch_end", 0)
+    for _ in range(6):  # one epoch of 5 batches and the first of the next
+        session.step_batch()
+    first, seen[:] = list(seen), []
+    session.restart()
+    for _ in range(6):
+        session.step_batch()
+    assert len(first) == 6 and seen == first
