@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from types import ModuleType
 
 from app.commands import check, hooks, run
-from app.commands.common import DEFAULT_CONFIG, guarded
+from app.commands.common import DEFAULT_CONFIG, default_config, guarded
 
 COMMANDS: list[ModuleType] = [run, hooks, check]
 try:  # the debugger's command; present once app.tui exists
@@ -36,7 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
 def resolve_arguments(argv: Sequence[str]) -> list[str]:
     """No arguments means: the debugger on the bundled default config."""
     if not argv and tui is not None:
-        return ["tui", str(DEFAULT_CONFIG)]
+        return ["tui", str(default_config())]
     return list(argv)
 
 

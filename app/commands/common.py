@@ -17,6 +17,15 @@ from trainer_core.errors import HookError, HookscopeError
 #: The bundled quick-start config (next to the packages in a source checkout).
 DEFAULT_CONFIG = Path(__file__).resolve().parents[2] / "sample_configs" / "default.yaml"
 
+
+def default_config() -> Path:
+    """The quick-start config: beside the packages in a source checkout, else the one in the
+    working directory (a non-editable install leaves ``sample_configs`` in the checkout)."""
+    for candidate in (DEFAULT_CONFIG, Path("sample_configs") / "default.yaml"):
+        if candidate.is_file():
+            return candidate
+    return DEFAULT_CONFIG  # missing: the command's error names where it was looked for
+
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
 

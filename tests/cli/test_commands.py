@@ -142,6 +142,19 @@ def test_no_arguments_means_the_debugger_on_the_default_config():
     assert args.command == "tui" and args.config == DEFAULT_CONFIG
 
 
+def test_without_a_source_checkout_the_default_config_is_found_in_the_working_dir(
+        tmp_path, monkeypatch):
+    from app.cli import resolve_arguments
+    from app.commands import common
+
+    monkeypatch.setattr(common, "DEFAULT_CONFIG", tmp_path / "site-packages" / "default.yaml")
+    monkeypatch.chdir(tmp_path)
+    assert resolve_arguments([]) == ["tui", str(common.DEFAULT_CONFIG)]  # nowhere: says where
+    (tmp_path / "sample_configs").mkdir()
+    (tmp_path / "sample_configs" / "default.yaml").write_text("model: {type: mlp}\n")
+    assert resolve_arguments([]) == ["tui", "sample_configs/default.yaml"]
+
+
 def test_tui_with_a_broken_config_exits_2_naming_the_file(tmp_path, capsys):
     broken = tmp_path / "broken.yaml"
     broken.write_text("model: {type: mlp}\ntrain: {local_update_steps: many}\n")
