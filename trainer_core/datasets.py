@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -139,8 +139,29 @@ SOURCES: dict[str, Callable[[Mapping[str, Any], Path], Arrays]] = {
 }
 
 
+#: The options each built-in source reads; any other key is a mistake worth an error.
+SOURCE_OPTIONS: dict[str, tuple[str, ...]] = {
+    "synthetic_classification": ("n_samples", "n_features", "n_informative", "n_classes",
+                                 "class_sep", "seed"),
+    "synthetic_regression": ("n_samples", "n_features", "noise", "seed"),
+}
+
+
+def _check_options(spec: DataSpec) -> None:
+    """ConfigError at ``data.<key>`` for an option the built-in source would ignore."""
+    allowed = SOURCE_OPTIONS.get(spec.type, ())
+    for key in spec.options:
+        if key not in allowed:
+            known = [f.name for f in fields(DataSpec) if f.name != "options"] + list(allowed)
+            raise ConfigError(f"unknown key '{key}' for data type '{spec.type}'"
+                              f"{did_you_mean(key, known)}; known: {', '.join(known)}",
+                              key_path=f"data.{key}")
+
+
 def load_arrays(spec: DataSpec, base_dir: Path) -> Arrays:
     """Raw (x, y) for a data spec."""
+    if spec.type == "csv" or spec.type in SOURCES:
+        _check_options(spec)
     if spec.type == "csv":
         if not spec.path:
             raise ConfigError("a csv source needs 'path'", key_path="data.path")

@@ -30,12 +30,24 @@ class OptimizerSettings:
 
 
 @dataclass(frozen=True)
+class SchedulerSettings:
+    """``train.scheduler``: a ``torch.optim.lr_scheduler`` class name ('' for none) and its
+    kwargs; stepped after every optimizer step, as FederatedScope does."""
+
+    EXTRA: ClassVar[str] = "kwargs"
+
+    type: str = ""
+    kwargs: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class TrainSettings:
-    """``train``: how long one ``train()`` runs and with which optimizer."""
+    """``train``: how long one ``train()`` runs, with which optimizer and LR schedule."""
 
     local_update_steps: int = 1
     batch_or_epoch: str = "epoch"
     optimizer: OptimizerSettings = field(default_factory=OptimizerSettings)
+    scheduler: SchedulerSettings = field(default_factory=SchedulerSettings)
 
 
 @dataclass(frozen=True)

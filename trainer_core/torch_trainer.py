@@ -26,6 +26,7 @@ from trainer_core.settings import (
     CriterionSettings,
     OptimizerSettings,
     RegularizerSettings,
+    SchedulerSettings,
     TrainerConfig,
 )
 from trainer_core.trainer import SPLITS, Trainer
@@ -45,6 +46,35 @@ def build_optimizer(model: torch.nn.Module, settings: OptimizerSettings) -> torc
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"{settings.type} rejects its settings: {exc}",
                           key_path="train.optimizer") from exc
+
+
+#: Schedulers whose ``step()`` needs an argument the default hooks cannot supply.
+_NEEDS_A_METRIC = ("ReduceLROnPlateau",)
+
+
+def build_scheduler(optimizer: torch.optim.Optimizer,
+                    settings: SchedulerSettings) -> Any | None:
+    """``torch.optim.lr_scheduler.<type>(optimizer, **kwargs)``, or None when type is ''."""
+    if not settings.type:
+        return None
+    module = torch.optim.lr_scheduler
+    known = [name for name in dir(module) if name[0] != "_" and name != "LRScheduler"
+             and isinstance(getattr(module, name), type)
+             and issubclass(getattr(module, name), module.LRScheduler)]
+    cls = getattr(module, settings.type) if settings.type in known else None
+    if cls is None:
+        raise ConfigError(f"unknown scheduler '{settings.type}'"
+                          f"{did_you_mean(settings.type, known)}",
+                          key_path="train.scheduler.type")
+    if settings.type in _NEEDS_A_METRIC:
+        raise ConfigError(f"{settings.type} steps on a metric, which the default backward hook "
+                          f"does not have; step it from a hook of your own instead",
+                          key_path="train.scheduler.type")
+    try:
+        return cls(optimizer, **dict(settings.kwargs))
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"{settings.type} rejects its settings: {exc}",
+                          key_path="train.scheduler") from exc
 
 
 def build_criterion(settings: CriterionSettings) -> torch.nn.Module:
@@ -128,7 +158,8 @@ class TorchTrainer(Trainer):
             if loader is not None:
                 setattr(ctx, f"num_{split}_batch", len(loader))
         if ctx.get("train_loader") is not None and not self.only_for_eval:
-            build_optimizer(ctx.model, cfg.train.optimizer)  # fail now, not at on_fit_start
+            # fail now, not at on_fit_start (a throwaway optimizer: schedulers annotate theirs)
+            build_scheduler(build_optimizer(ctx.model, cfg.train.optimizer), cfg.train.scheduler)
             plan = RoutinePlan.for_training(ctx.num_train_batch, cfg.train.local_update_steps,
                                             cfg.train.batch_or_epoch)
             ctx.num_train_epoch = plan.num_epochs
@@ -167,12 +198,16 @@ class TorchTrainer(Trainer):
         """Prepare the model, the optimizer (train mode) and the routine's statistics.
 
         Reads: model, device, cur_mode, cfg.train.optimizer, cfg.eval.metrics.
-        Writes: optimizer (routine, train mode only), num_samples, loss_batch_total,
-        loss_regular_total, running_metrics (routine).
+        Writes: optimizer and scheduler (routine, train mode only; scheduler None unless
+        train.scheduler.type is set), num_samples, loss_batch_total, loss_regular_total,
+        running_metrics (routine).
         """
         ctx.model.to(ctx.device)
         if ctx.cur_mode == "train":
-            ctx.optimizer = CtxVar(build_optimizer(ctx.model, ctx.cfg.train.optimizer), ROUTINE)
+            train = ctx.cfg.train
+            optimizer = build_optimizer(ctx.model, train.optimizer)
+            ctx.optimizer = CtxVar(optimizer, ROUTINE)
+            ctx.scheduler = CtxVar(build_scheduler(optimizer, train.scheduler), ROUTINE)
         ctx.num_samples = CtxVar(0, ROUTINE)
         ctx.loss_batch_total = CtxVar(0.0, ROUTINE)
         ctx.loss_regular_total = CtxVar(0.0, ROUTINE)
@@ -229,9 +264,10 @@ class TorchTrainer(Trainer):
 
     @staticmethod
     def _hook_on_batch_backward(ctx: Any) -> None:
-        """Backward pass, gradient clipping (grad_clip > 0) and optimizer step.
+        """Backward pass, gradient clipping (grad_clip > 0), optimizer and scheduler step.
 
-        Reads: optimizer, loss_task, grad_clip, model. Writes: nothing in ctx.
+        Reads: optimizer, loss_task, grad_clip, model, scheduler (optional).
+        Writes: nothing in ctx.
         """
         optimizer = ctx.optimizer
         optimizer.zero_grad()
@@ -239,6 +275,9 @@ class TorchTrainer(Trainer):
         if ctx.grad_clip > 0:
             torch.nn.utils.clip_grad_norm_(ctx.model.parameters(), ctx.grad_clip)
         optimizer.step()
+        scheduler = ctx.get("scheduler")
+        if scheduler is not None:
+            scheduler.step()
 
     @staticmethod
     def _hook_on_batch_end(ctx: Any) -> None:

@@ -35,6 +35,11 @@ EXPECTED = {
     "duplicate_key.yaml": (3, "train", "duplicate key 'train'"),
     "not_a_mapping.yaml": (1, None, "the config must be a mapping"),
     "unknown_model.yaml": (2, "model.type", "unknown model type 'transformer'"),
+    "unknown_data_option.yaml": (4, "data.samples", "unknown key 'samples' for data type "
+                                                    "'synthetic_classification' (did you mean "
+                                                    "'n_samples'?)"),
+    "unknown_scheduler.yaml": (4, "train.scheduler.type", "unknown scheduler 'StepLr' (did you "
+                                                          "mean 'StepLR'?)"),
     "bad_move.yaml": (4, "hooks.train[0].move", "cannot move '_hook_on_batch_forward' to "
                                                 "position 7"),
 }

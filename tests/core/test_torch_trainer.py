@@ -94,6 +94,9 @@ def test_config_accepts_nested_dotted_and_typed_forms():
     ({"eval.metrics": ["accuracy"]}, r"unknown metric 'accuracy'"),
     ({"train.batch_or_epoch": "step"}, r"batch_or_epoch must be 'epoch' or 'batch'"),
     ({"regularizer.type": "l3"}, r"unknown regularizer 'l3'"),
+    ({"train.scheduler.type": "StepLr"}, r"unknown scheduler 'StepLr' \(did you mean 'StepLR'"),
+    ({"train.scheduler.type": "StepLR"}, r"StepLR rejects its settings"),  # no step_size
+    ({"train.scheduler.type": "ReduceLROnPlateau"}, r"steps on a metric"),
 ])
 def test_bad_config_raises_config_error_with_key_path(config, match):
     with pytest.raises((ConfigError, Exception), match=match):
@@ -120,6 +123,36 @@ def test_training_on_real_data_lowers_the_loss_and_reaches_good_accuracy():
     assert epoch_losses == sorted(epoch_losses, reverse=True)
     assert after["test_avg_loss"] < before["test_avg_loss"] / 4
     assert after["test_acc"] > 0.93 and before["test_acc"] < 0.3
+
+
+def test_scheduler_steps_after_every_optimizer_step_and_restarts_with_each_routine(
+        make_trainer):
+    trainer = make_trainer(40, 0, **{"train.optimizer.lr": 1.0, "dataloader.batch_size": 8,
+                                     "train.local_update_steps": 1,
+                                     "train.scheduler": {"type": "StepLR", "step_size": 2,
+                                                         "gamma": 0.5}})
+    seen = []
+
+    def record_lr(ctx):
+        seen.append(ctx.optimizer.param_groups[0]["lr"])
+
+    trainer.register_hook_in_train(record_lr, "on_batch_start")
+    trainer.train()  # 5 batches: lr halves after every second optimizer step
+    assert seen == [1.0, 1.0, 0.5, 0.5, 0.25]
+    assert "scheduler" not in trainer.ctx  # routine-scoped, like the optimizer
+    seen.clear()
+    trainer.train()
+    assert seen[:2] == [1.0, 1.0]
+
+
+def test_without_a_scheduler_the_learning_rate_stays(make_trainer):
+    trainer = make_trainer(40, 0, **{"train.optimizer.lr": 0.3, "dataloader.batch_size": 8,
+                                     "train.local_update_steps": 1})
+    lrs = []
+    trainer.register_hook_in_train(lambda ctx: lrs.append(ctx.optimizer.param_groups[0]["lr"]),
+                                   "on_batch_end")
+    trainer.train()
+    assert lrs == [0.3] * 5
 
 
 def test_grad_clip_bounds_the_gradient_norm(make_trainer):
