@@ -103,6 +103,7 @@ class MainScreen(Screen[None]):
         self._detail_for = "hook"
         self._table_names: list[str] = []
         self._table_cells: list[list[Text]] = []
+        self._widths = render.BASE_WIDTHS
 
     # -- layout ------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -133,17 +134,36 @@ class MainScreen(Screen[None]):
         tree = self.query_one(HookTree)
         tree.show_root = False
         tree.guide_depth = 2
-        table = self.query_one("#ctx", DataTable)
-        for column, width in render.CONTEXT_COLUMNS:
-            table.add_column(f" {column}", key=column, width=width + 1)
+        self._add_columns()
         self.query_one("#strip").border_title = "Routine"
         hold_cursors(self)
         self.refresh_view()
         tree.focus()
         if tree.root.children:
             tree.move_cursor(tree.root.children[0])
+        self.call_after_refresh(self._fit_columns)
         if self.session.state is RunState.ERROR:  # a session handed over mid-error
             self.call_after_refresh(self.show_error)
+
+    def _add_columns(self) -> None:
+        table = self.query_one("#ctx", DataTable)
+        for (column, _), width in zip(render.CONTEXT_COLUMNS, self._widths, strict=True):
+            table.add_column(f" {column}", key=column, width=width + 1)
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._fit_columns)
+
+    def _fit_columns(self) -> None:
+        """Widen the Context columns to the table's width (a wide terminal shows full names)."""
+        table = self.query_one("#ctx", DataTable)
+        widths = render.context_widths(table.size.width)
+        if widths == self._widths:
+            return
+        self._widths = widths
+        table.clear(columns=True)
+        self._add_columns()
+        self._table_names, self._table_cells = [], []
+        self.refresh_context()
 
     # -- refreshing --------------------------------------------------------------------
     def refresh_view(self) -> None:
@@ -203,7 +223,7 @@ class MainScreen(Screen[None]):
             column, reverse = self._sort
             shown.sort(key=lambda r: render.var_sort_key(r, column), reverse=reverse)
         current = self._highlighted_name()
-        cells = [render.var_cells(row) for row in shown]
+        cells = [render.var_cells(row, self._widths) for row in shown]
         names = [r.name for r in shown]
         if names == self._table_names:
             # Same rows: rewrite only the cells that differ (a rebuild re-lays out the

@@ -82,8 +82,29 @@ def hook_label(row: HookRow) -> Text:
 
 
 #: Context table columns and their widths: all eight fit in the table at 120 columns.
+#: Context table columns and their widths at 120 columns, the narrowest supported terminal.
 CONTEXT_COLUMNS = (("name", 16), ("type", 9), ("shape", 9), ("dtype", 7), ("device", 4),
                    ("size", 8), ("lifecycle", 7), ("set by", 11))
+#: Where the spare width of a wider terminal goes, first come first served, up to a limit.
+_COLUMN_GROWTH = (("lifecycle", 2), ("device", 2), ("dtype", 1), ("set by", 13), ("name", 12),
+                  ("type", 6), ("shape", 8))
+#: Room kept free for the table's vertical scrollbar.
+_SCROLLBAR = 2
+
+
+def context_widths(available: int) -> tuple[int, ...]:
+    """Column widths for a table ``available`` cells wide: never below the 120-column
+    layout, and the names and hooks get the room first on a wider terminal."""
+    widths = dict(CONTEXT_COLUMNS)
+    spare = available - _SCROLLBAR - sum(width + 1 for width in widths.values())
+    for column, limit in _COLUMN_GROWTH:
+        extra = max(0, min(limit, spare))
+        widths[column] += extra
+        spare -= extra
+    return tuple(widths[column] for column, _ in CONTEXT_COLUMNS)
+
+
+BASE_WIDTHS = tuple(width for _, width in CONTEXT_COLUMNS)
 _SHORT_LIFECYCLE = {"routine-managed": "managed"}
 
 
@@ -97,13 +118,13 @@ def _short_hook(label: str) -> str:
     return name.removeprefix("_hook_on_")
 
 
-def var_cells(row: VarRow) -> list[Text]:
+def var_cells(row: VarRow, widths: Sequence[int] = BASE_WIDTHS) -> list[Text]:
     """Table cells of one ctx attribute; changed rows in bold yellow."""
     style = "bold yellow" if row.changed else ""
     values = (row.name, row.type, row.shape, row.dtype, row.device, row.size,
               _SHORT_LIFECYCLE.get(row.lifecycle, row.lifecycle), _short_hook(row.set_by))
     return [Text(" " + _fit(str(v), width), style=style)
-            for v, (_, width) in zip(values, CONTEXT_COLUMNS, strict=True)]
+            for v, width in zip(values, widths, strict=True)]
 
 
 def hooks_first(rows: Sequence[VarRow]) -> list[VarRow]:

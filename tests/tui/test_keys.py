@@ -484,3 +484,17 @@ async def test_d_shows_what_changed_since_an_earlier_stop(make_tui):
         await pilot.press("escape")
         await pilot.pause()
         assert not isinstance(app.screen, DiffScreen)
+
+
+async def test_a_wider_terminal_widens_the_context_columns(make_tui):
+    app = make_tui()
+    async with app.run_test(size=(160, 40)) as pilot:
+        await pilot.press("b")
+        await settle(pilot)
+        table = app.screen.query_one("#ctx")
+        headers = [str(column.label).strip() for column in table.columns.values()]
+        assert "lifecycle" in headers
+        widths = {str(c.label).strip(): c.width for c in table.columns.values()}
+        assert widths["lifecycle"] > len("lifecycle") and widths["set by"] > 12
+        cells = [str(table.get_row_at(i)[-1]).strip() for i in range(table.row_count)]
+        assert "fit_start_init" in cells  # cut to 'fit_start_…' at 120 columns

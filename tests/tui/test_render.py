@@ -22,3 +22,14 @@ def test_shown_timings_are_slowest_first_as_given():
     lines = timings_text(rows).plain.splitlines()[1:]
     assert [line.split()[0] for line in lines] == ["slow", "fast"]
     assert "us" in lines[0] and "-" not in lines[0].split("x")[1]
+
+
+def test_context_columns_keep_the_120_column_layout_and_widen_after():
+    from app.tui.render import BASE_WIDTHS, CONTEXT_COLUMNS, context_widths
+
+    assert context_widths(76) == BASE_WIDTHS  # the table's width at 120 columns
+    assert context_widths(40) == BASE_WIDTHS  # never narrower than that layout
+    wide = dict(zip([c for c, _ in CONTEXT_COLUMNS], context_widths(116), strict=True))
+    assert wide["lifecycle"] >= len("lifecycle") and wide["device"] >= len("device")
+    assert wide["set by"] > 11 and wide["name"] > 16
+    assert sum(w + 1 for w in wide.values()) <= 116 - 2  # room for the scrollbar
