@@ -637,7 +637,16 @@ class DebugSession:
     def hook_detail(self, trigger: str, position: int, *, mode: str = "train",
                     model_idx: int = 0) -> HookDetail:
         """One hook: where it is defined, what it reads and writes in ctx, its timing."""
-        hook = self.hookset(mode, model_idx)[trigger][position]
+        return self._detail(self.hookset(mode, model_idx)[trigger][position])
+
+    def describe_reference(self, reference: str) -> HookDetail:
+        """What a hook that is not in the pipeline yet would read and write (insert dialogs).
+
+        Raises HookscopeError (naming the reference) when it does not resolve.
+        """
+        return self._detail(self.resolve(reference))
+
+    def _detail(self, hook: Hook) -> HookDetail:
         info = describe_hook(hook)
         access = self.access.access(hook)
         timing = self.timings.get(id(hook))

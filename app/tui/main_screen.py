@@ -639,8 +639,14 @@ class MainScreen(Screen[None]):
             self.apply_edit(Insert(request.trigger, hook, request.position, self.view_mode,
                                    self.view_model), select=(request.trigger, at))
 
+        def describe(reference: str) -> Text:
+            try:
+                return render.hook_text(self.session.describe_reference(reference))
+            except HookscopeError as exc:
+                return Text(str(exc), style="red")
+
         self.app.push_screen(InsertHookScreen(sorted(names), trigger, position,
-                                              self.view_mode, validate), inserted)
+                                              self.view_mode, validate, describe), inserted)
 
     def action_remove(self) -> None:
         data = self._selected_hook()

@@ -72,17 +72,31 @@ class _FormDialog(_Dialog):
         raise NotImplementedError
 
 
+def trigger_in_name(hook_name: str) -> str | None:
+    """The trigger a FederatedScope-style name announces (``_hook_on_batch_end_x`` ->
+    ``on_batch_end``), or None."""
+    stem = hook_name.removeprefix("_hook_")
+    named = [t for t in TRIGGERS if stem == t or stem.startswith(t + "_")]
+    return max(named, key=len) if named else None
+
+
 class InsertHookScreen(_FormDialog):
-    """Choose a registered hook or type ``module:function`` / ``file.py:function``."""
+    """Choose a registered hook or type ``module:function`` / ``file.py:function``.
+
+    Choosing a registered hook shows what it reads and writes (``describe``), so it can be
+    placed after the hooks that write its inputs, and selects the trigger its name announces.
+    """
 
     def __init__(self, hook_names: Sequence[str], trigger: str, position: int,
-                 mode: str, validate: Callable[[InsertRequest], str | None]) -> None:
+                 mode: str, validate: Callable[[InsertRequest], str | None],
+                 describe: Callable[[str], Text] | None = None) -> None:
         super().__init__()
         self.hook_names = list(hook_names)
         self.trigger = trigger
         self.position = position
         self.mode = mode
         self.validate = validate
+        self.describe = describe
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="dialog"):
@@ -90,6 +104,8 @@ class InsertHookScreen(_FormDialog):
             yield Label("Registered hook")
             yield Select([(n, n) for n in self.hook_names], prompt="choose a hook",
                          id="registered")
+            yield Static(Text("what the chosen hook reads and writes shows here", style="dim"),
+                         id="about")
             yield Label("…or a reference (module:function or file.py:function)")
             yield Input(placeholder="my_project.hooks:log_grads", id="reference")
             with Horizontal(classes="row"):
@@ -104,6 +120,17 @@ class InsertHookScreen(_FormDialog):
             with Horizontal(classes="buttons"):
                 yield Button("Insert", variant="primary", id="ok")
                 yield Button("Cancel", id="cancel")
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        if event.select.id != "registered" or not isinstance(event.value, str):
+            return
+        if self.describe is not None:
+            self.query_one("#about", Static).update(self.describe(event.value))
+        trigger = trigger_in_name(event.value)
+        chooser = self.query_one("#trigger", Select)
+        if trigger is not None and trigger != chooser.value:
+            chooser.value = trigger
+            self.query_one("#position", Input).value = "-1"  # the old one was another list's
 
     def _submit(self) -> None:
         typed = self.query_one("#reference", Input).value.strip()

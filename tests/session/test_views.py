@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import torch
 
 from app.session import DebugSession
@@ -125,3 +126,15 @@ def test_hook_detail_says_where_a_hook_is_and_what_it_touches(make_session):
     assert detail.calls == 5 and detail.mean_us > 0
     assert detail.summary.startswith("Add the configured penalty")
     assert not detail.breakpoint
+
+
+def test_a_hook_not_in_the_pipeline_yet_is_described_from_its_source(make_session):
+    from trainer_core.errors import HookscopeError
+
+    session = make_session()
+    detail = session.describe_reference("tests.core.sample_hooks:log_loss")
+    assert detail.name == "log_loss" and "sample_hooks.py:" in detail.location
+    assert detail.calls == 0 and not detail.observed
+    assert "loss_batch" in detail.reads
+    with pytest.raises(HookscopeError, match="nope"):
+        session.describe_reference("tests.core.sample_hooks:nope")

@@ -174,6 +174,33 @@ async def test_i_inserts_a_hook_after_the_selection(make_tui):
         assert edited[0].endswith("✎")
 
 
+async def test_choosing_a_registered_hook_shows_what_it_reads_and_picks_its_trigger(make_tui):
+    app = make_tui()
+    async with app.run_test(size=SIZE) as pilot:
+        await select(pilot, "on_batch_end", 0)
+        await pilot.press("i")
+        await pilot.pause()
+        app.screen.query_one("#registered").value = "_hook_on_batch_forward_regularizer"
+        await pilot.pause()
+        about = screen_text(app, "#about")
+        assert "reads  cfg, loss_batch, regularizer" in about
+        assert "writes loss_regular, loss_task" in about
+        assert app.screen.query_one("#trigger").value == "on_batch_forward"
+        assert app.screen.query_one("#position").value == "-1"
+        await pilot.click("#ok")
+        await pilot.pause()
+        assert hook_names(app, "on_batch_forward")[-1] == "_hook_on_batch_forward_regularizer"
+
+
+def test_the_trigger_a_hook_name_announces():
+    from app.tui.modals import trigger_in_name
+
+    assert trigger_in_name("_hook_on_batch_forward_regularizer") == "on_batch_forward"
+    assert trigger_in_name("_hook_on_fit_end") == "on_fit_end"
+    assert trigger_in_name("_hook_on_batch_start_init") == "on_batch_start"
+    assert trigger_in_name("log_loss") is None
+
+
 async def test_x_removes_the_selected_hook_and_u_and_ctrl_r_undo_and_redo(make_tui):
     app = make_tui()
     async with app.run_test(size=SIZE) as pilot:
