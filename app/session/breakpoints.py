@@ -109,7 +109,7 @@ def ctx_reads(tree: ast.Expression) -> tuple[str, ...]:
 
 
 def _as_function(tree: ast.Expression, names: tuple[str, ...]) -> Any:
-    """The checked expression as ``lambda <names>: <expression>``, with no builtins.
+    """The checked expression as ``lambda <names>: <expression>``, with no usable builtins.
 
     A call with the names' values costs a fraction of ``eval`` with a dict of them, and the
     condition is evaluated at every point its breakpoint applies to.
@@ -118,7 +118,11 @@ def _as_function(tree: ast.Expression, names: tuple[str, ...]) -> Any:
                          kw_defaults=[], defaults=[])
     function = ast.Expression(body=ast.Lambda(args=args, body=tree.body))
     ast.fix_missing_locations(function)
-    return eval(compile(function, "<breakpoint>", "eval"), {"__builtins__": {}})
+    # No builtins for the expression itself, but __import__ stays: C code called from the
+    # condition's frame (a tensor comparison in torch) imports through that frame's builtins.
+    # The expression cannot name it (double-underscore names are refused).
+    return eval(compile(function, "<breakpoint>", "eval"),
+                {"__builtins__": {"__import__": builtins.__import__}})
 
 
 _ids = itertools.count(1)
@@ -177,7 +181,7 @@ class Breakpoint:
         if self._code is None:
             return True
         try:
-            return bool(self._code(*[_resolve(name, ctx, point) for name in self._names]))
+            result = bool(self._code(*[_resolve(name, ctx, point) for name in self._names]))
         except MissingAttribute as exc:
             self.message = f"waiting for ctx.{exc} (absent at {point.trigger})"
             return False
@@ -190,6 +194,8 @@ class Breakpoint:
         except Exception as exc:
             self._disable(exc)
             return False
+        self.message = ""  # no longer waiting for anything
+        return result
 
     def _disable(self, exc: Exception) -> None:
         self.enabled = False

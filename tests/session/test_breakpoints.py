@@ -36,8 +36,21 @@ def test_conditions_over_point_fields_and_ctx_attributes(make_session):
     point = session.continue_()
     assert (point.trigger, point.batch_i) == ("on_batch_end", 3)
     session.breakpoints.clear()
-    session.add_breakpoint(trigger="on_batch_end", condition="torch.isnan(loss_batch)")
+    nan = session.add_breakpoint(trigger="on_batch_end", condition="torch.isnan(loss_batch)")
     assert session.continue_() is None  # never NaN: runs to the end
+    assert nan.enabled and not nan.message  # evaluated at every batch end, never failed
+
+
+def test_a_condition_comparing_a_tensor_with_a_number_stops_there(make_session):
+    session = make_session()
+    bp = session.add_breakpoint(condition="loss_batch > 0.01 and batch_i == 1")
+    point = session.continue_()
+    assert point is not None and (point.trigger, point.batch_i) == ("on_batch_backward", 1)
+    assert bp.enabled and not bp.message and bp.hits == 1
+    high = session.add_breakpoint(trigger="on_batch_end", condition="y_prob.max() > 1e9")
+    assert session.continue_() is not None  # stops at the first again
+    session.breakpoints.remove(bp.id)
+    assert session.continue_() is None and high.enabled and not high.message
 
 
 def test_a_condition_that_raises_disables_itself_and_the_run_goes_on(make_session):
