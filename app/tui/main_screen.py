@@ -429,6 +429,9 @@ class MainScreen(Screen[None]):
         if long_step and len(self.session.stops) > 1:
             change = self.session.ctx_diff().describe()
             self.session.log.append(f"ctx since the last stop: {change}")
+        point = self.session.point
+        if point is not None and point.model_idx is not None:
+            self.view_model = point.model_idx  # the tree shows the hooks of the model running
         self.refresh_view()
         if self.session.state is RunState.ERROR:
             self.show_error()

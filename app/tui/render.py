@@ -26,7 +26,8 @@ def status_text(status: Status, view_mode: str, view_model: int) -> Text:
     text.append(f" · {status.name} · ")
     text.append(f"{status.mode}/{status.split}", style="bold")
     if status.model_nums > 1:
-        text.append(f" · model {status.model_idx} of {status.model_nums}")
+        # model indices count from 0, as in MultiModelTrainer and the hook tree
+        text.append(f" · model {status.model_idx} ({status.model_nums} models)")
     epoch = "-" if status.epoch_i is None else str(status.epoch_i + 1)
     batch = "-" if status.batch_i is None else str(status.batch_i + 1)
     text.append(f" · epoch {epoch}/{status.num_epochs} · batch {batch}/"

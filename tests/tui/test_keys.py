@@ -413,9 +413,12 @@ async def test_m_shows_each_model_of_a_multi_model_trainer(make_trainer):
         assert len(hook_names(app, "on_batch_end")) == 2
         await pilot.press("s", "s")
         status = screen_text(app, "#status")
-        assert "model 1 of 2" in status and "(hook tree: train set, model 1)" in status
+        assert "model 1 (2 models)" in status and "(hook tree: train set, model 1)" in status
         await pilot.press("m")
         assert len(hook_names(app, "on_batch_end")) == 1
+        await pilot.press("m", "s")  # viewing model 1; the next hook is model 0's
+        assert app.screen.query_one("#hooks-pane").border_title == "Hooks · train · model 0"
+        assert highlighted_hook(app) == "_hook_on_epoch_start"
 
 
 def test_debug_opens_the_app_on_a_trainer_built_in_python(make_trainer, monkeypatch):
