@@ -217,10 +217,14 @@ class MultiModelTrainer(TorchTrainer):
         model the parameters are a single state dict, as in FederatedScope.
         """
         results = self.iter_routine("train", target_data_split_name, hooks_set).drain()
+        return results[0].num_samples, self.get_model_para(), merge_metrics(results)
+
+    def get_model_para(self) -> Any:
+        """Detached copies of every model's state dict (a list; one dict for one model), in
+        the form :meth:`update` and :meth:`train` use."""
         params = [{k: v.detach().clone() for k, v in m.state_dict().items()}
                   for m in self.ctx.models]
-        return (results[0].num_samples, params if self.model_count > 1 else params[0],
-                merge_metrics(results))
+        return params if self.model_count > 1 else params[0]
 
     def update(self, model_parameters: Any, strict: bool = False) -> None:
         """Load one state dict per model (a list), or a single one when there is one model."""

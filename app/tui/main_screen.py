@@ -477,7 +477,7 @@ class MainScreen(Screen[None]):
             self.session.pause()
             self.note("pausing first: press r again to restart")
             return
-        self.session.restart(self.session.mode, self.session.split)
+        self._run(lambda: self.session.restart(self.session.mode, self.session.split))
         self.refresh_view()
 
     def switch_routine(self, mode: str, split: str) -> None:

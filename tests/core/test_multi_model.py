@@ -85,6 +85,20 @@ def test_results_params_and_metrics_per_model():
     assert evaluated["test_total"] == evaluated["model2_test_total"] == 8
 
 
+def test_get_model_para_and_update_round_trip_every_model():
+    trainer = make_multi("parallel", n=16, models=2)
+    before = trainer.get_model_para()
+    assert isinstance(before, list) and len(before) == 2
+    trainer.train()
+    trained = trainer.get_model_para()
+    assert any(not torch.equal(trained[1][k], before[1][k]) for k in before[1])
+    trainer.update(before, strict=True)
+    for now, then in zip(trainer.get_model_para(), before, strict=True):
+        assert all(torch.equal(now[k], then[k]) for k in then)
+    single = make_multi("sequential", n=16, models=1)
+    assert isinstance(single.get_model_para(), dict)  # one model: one state dict
+
+
 def test_edits_address_one_models_hook_set():
     trainer = make_multi("sequential")
     trainer.reset_hook_in_train("on_fit_end", model_idx=1)

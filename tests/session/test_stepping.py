@@ -185,3 +185,20 @@ def test_restart_replays_a_users_dataloader_with_its_own_generator(make_session)
     for _ in range(6):
         session.step_batch()
     assert len(first) == 6 and seen == first
+
+
+def test_restart_puts_back_every_model_of_a_multi_model_trainer(make_trainer):
+    from app.session import DebugSession
+    from trainer_core.multi_model import MultiModelTrainer
+
+    trainer = MultiModelTrainer(2, "parallel", base_trainer=make_trainer())
+    session = DebugSession(trainer, name="two")
+    session.start()
+    initial = trainer.get_model_para()
+    session.step_epoch()
+    assert any(not torch.equal(trainer.get_model_para()[1][k], initial[1][k])
+               for k in initial[1])
+    point = session.restart()
+    assert where(point) == (TRIGGER, "on_fit_start", None, None, -1)
+    for now, then in zip(trainer.get_model_para(), initial, strict=True):
+        assert all(torch.equal(now[k], then[k]) for k in then)

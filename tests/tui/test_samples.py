@@ -1,4 +1,5 @@
-"""Every sample config in the debugger: step, run to the end, switch views, no crash."""
+"""Every sample config in the debugger: step, run to the end, switch views, restart, no
+crash."""
 
 from __future__ import annotations
 
@@ -32,3 +33,7 @@ async def test_every_sample_config_debugs_to_the_end(path, monkeypatch):
         assert label.startswith("train/train") and metrics
         expected_findings = path.stem == "leaky_hooks"
         assert bool(app.session.findings) == expected_findings
+        await pilot.press("r", "b")  # restart puts every model back and runs again
+        await settle(pilot)
+        assert app.session.state is RunState.PAUSED, app.session.log[-1]
+        assert "batch 2/" in screen_text(app, "#status")
