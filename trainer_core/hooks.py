@@ -55,16 +55,21 @@ class HookInfo:
         return f"{self.file}:{self.line}" if self.file else self.module or "?"
 
 
-def _code_of(hook: Hook) -> Any:
+def hook_function(hook: Hook) -> Any:
+    """The function whose body the hook runs: through partials, bound methods and callable
+    objects (their class's ``__call__``); a builtin comes back as it is."""
     target: Any = hook
-    if isinstance(target, functools.partial):
+    while isinstance(target, functools.partial):
         target = target.func
     target = getattr(target, "__func__", target)  # bound method -> function
-    code = getattr(target, "__code__", None)
-    if code is None and callable(target) and not inspect.isroutine(target):
+    if callable(target) and not inspect.isroutine(target):
         call = type(target).__call__
-        code = getattr(call, "__code__", None)
-    return code
+        target = getattr(call, "__func__", call)
+    return target
+
+
+def _code_of(hook: Hook) -> Any:
+    return getattr(hook_function(hook), "__code__", None)
 
 
 def describe_hook(hook: Hook) -> HookInfo:

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from trainer_core.context import Context
-from trainer_core.hooks import Hook, hook_name
+from trainer_core.hooks import Hook, hook_function, hook_name
 from trainer_core.points import Point
 from trainer_core.triggers import TRIGGERS
 
@@ -48,13 +48,6 @@ class HookAccess:
 
 
 NO_ACCESS = HookAccess(frozenset(), frozenset(), frozenset(), False)
-
-
-def _function_of(hook: Hook) -> Any:
-    target: Any = hook
-    while isinstance(target, functools.partial):
-        target = target.func
-    return getattr(target, "__func__", target)
 
 
 def _ctx_parameter(hook: Hook) -> str | None:
@@ -116,7 +109,7 @@ def _parse(function: Any, param: str) -> HookAccess:
 def static_access(hook: Hook) -> HookAccess:
     """What the hook's source reads and writes in its ctx argument (cached per function)."""
     param = _ctx_parameter(hook)
-    function = _function_of(hook)
+    function = hook_function(hook)
     if param is None:
         return NO_ACCESS
     try:

@@ -32,6 +32,35 @@ def test_static_access_of_the_default_hooks():
     assert static_access(optional_reader).optional == {"loss_regular"}
 
 
+def scale_loss(ctx, factor):
+    ctx.scaled_loss = ctx.loss_batch * factor
+
+
+class CountingHook:
+    def __init__(self):
+        self.calls = 0
+
+    def __call__(self, ctx):
+        self.calls += 1
+        ctx.batches_seen = ctx.get("batches_seen", 0) + ctx.batch_size
+
+    def method(self, ctx):
+        ctx.last_size = ctx.batch_size
+
+
+def test_static_access_through_partials_callable_objects_and_bound_methods():
+    import functools
+
+    partial = static_access(functools.partial(scale_loss, factor=2))
+    assert partial.reads == {"loss_batch"} and partial.writes == {"scaled_loss"}
+    counter = CountingHook()
+    called = static_access(counter)
+    assert called.reads == {"batch_size"} and called.optional == {"batches_seen"}
+    assert called.writes == {"batches_seen"}
+    bound = static_access(counter.method)
+    assert bound.reads == {"batch_size"} and bound.writes == {"last_size"}
+
+
 def test_moving_backward_before_the_forward_hooks_is_flagged_and_not_applied(make_session):
     session = make_session()
     before = session.hookset().snapshot()
