@@ -43,6 +43,9 @@ from trainer_core.triggers import TRIGGERS
 
 NodeData = tuple[str, int]  # (trigger, position); position -1 for the trigger itself
 
+#: The smallest terminal the layout fits without hiding a pane.
+MIN_SIZE = (120, 36)
+
 
 class HookTree(Tree[NodeData]):
     """The hook tree; space toggles a breakpoint instead of folding a trigger."""
@@ -104,6 +107,7 @@ class MainScreen(Screen[None]):
         self._table_names: list[str] = []
         self._table_cells: list[list[Text]] = []
         self._widths = render.BASE_WIDTHS
+        self._small_size_noted: tuple[int, int] | None = None
 
     # -- layout ------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -152,6 +156,12 @@ class MainScreen(Screen[None]):
 
     def on_resize(self) -> None:
         self.call_after_refresh(self._fit_columns)
+        width, height = self.app.size
+        too_small = width < MIN_SIZE[0] or height < MIN_SIZE[1]
+        if too_small and (width, height) != self._small_size_noted:
+            self._small_size_noted = (width, height)
+            self.note(f"this terminal is {width}x{height}; hookscope is laid out for at least "
+                      f"{MIN_SIZE[0]}x{MIN_SIZE[1]} (the Context table may be hidden)")
 
     def _fit_columns(self) -> None:
         """Widen the Context columns to the table's width (a wide terminal shows full names)."""

@@ -528,3 +528,14 @@ async def test_a_wider_terminal_widens_the_context_columns(make_tui):
         assert widths["lifecycle"] > len("lifecycle") and widths["set by"] > 12
         cells = [str(table.get_row_at(i)[-1]).strip() for i in range(table.row_count)]
         assert "fit_start_init" in cells  # cut to 'fit_start_…' at 120 columns
+
+
+async def test_a_terminal_smaller_than_the_layout_says_so_in_the_log(make_tui):
+    app = make_tui()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert any("80x24" in line and "120x36" in line for line in app.session.log)
+    app = make_tui()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert not any("laid out for" in line for line in app.session.log)
