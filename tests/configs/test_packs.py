@@ -104,3 +104,31 @@ def test_ditto_needs_two_models_and_pack_options_are_checked():
         install_packs(trainer, {"fedprox": {"mu": -1}})
     with pytest.raises(ConfigError, match=r"unknown pack 'fedporx' \(did you mean 'fedprox'"):
         install_packs(trainer, {"fedporx": {}})
+
+
+def test_predictions_pack_gives_ported_fit_end_hooks_ys_true_and_ys_prob():
+    from trainer_core.lifecycle import LifecycleChecker
+
+    trainer = TorchTrainer(tiny_model(), {"train": blobs(40, seed=1), "test": blobs(20, seed=2)},
+                           config=tiny_config())
+    install_packs(trainer, {"predictions": {}})
+    seen = {}
+
+    def ported_accuracy(ctx):  # a FederatedScope-style custom metric at on_fit_end
+        seen[ctx.cur_split] = (ctx.ys_true.shape, float((ctx.ys_prob.argmax(1) ==
+                                                         ctx.ys_true).mean()))
+
+    for register in (trainer.register_hook_in_train, trainer.register_hook_in_eval):
+        register(ported_accuracy, "on_fit_end")
+    assert trainer.hooks_in_eval.names("on_fit_end")[0] == "concat_predictions"
+    assert trainer.hooks_in_train.names("on_batch_end") == ["_hook_on_batch_end",
+                                                            "collect_predictions"]
+    metrics = trainer.evaluate("test")
+    assert seen["test"][0] == (20,)
+    assert seen["test"][1] == pytest.approx(metrics["test_acc"])
+    assert "ys_true" not in trainer.ctx  # released with the routine
+    trainer.train()
+    assert seen["train"][0] == (80,)  # 2 epochs of 40: kept for the whole routine, as in FS
+    checker = LifecycleChecker()
+    checker.drain(trainer.iter_routine("train"))
+    assert checker.findings == []  # routine-scoped: growing during the routine is no leak

@@ -14,9 +14,10 @@ from typing import Any
 
 from trainer_core.errors import ConfigError, did_you_mean
 from trainer_core.hooks import Hook, hook_name
-from trainer_core.packs import ditto, dp, fedprox
+from trainer_core.packs import ditto, dp, fedprox, predictions
 
-PACKS: dict[str, Any] = {"fedprox": fedprox, "dp": dp, "ditto": ditto}
+PACKS: dict[str, Any] = {"fedprox": fedprox, "dp": dp, "ditto": ditto,
+                         "predictions": predictions}
 
 
 def pack_hooks() -> dict[str, Hook]:
