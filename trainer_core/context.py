@@ -143,8 +143,8 @@ class Context:
       ``loss_regular_total``, ``running_metrics`` (routine) and ``eval_metrics``.
     """
 
-    __slots__ = ("__dict__", "_dirty", "_first", "_lane", "_lane_frames", "_last", "_lc",
-                 "_point", "_released", "_scoped")
+    __slots__ = ("__dict__", "_dirty", "_first", "_lane", "_lane_frames", "_last",
+                 "_last_released", "_lc", "_point", "_released", "_scoped")
 
     model: Any
     cfg: Any
@@ -164,6 +164,7 @@ class Context:
         init(self, "_point", None)
         init(self, "_dirty", set())
         init(self, "_released", {})
+        init(self, "_last_released", {})
         init(self, "_lane", 0)
         init(self, "_lane_frames", {})
         d = self.__dict__
@@ -306,7 +307,11 @@ class Context:
         for name in released:  # provenance entries go stale and are overwritten on next set
             d.pop(name, None)
             del lcs[name]
-        self._released.update(dict.fromkeys(released, _LABELS[lifecycle]))
+        last = self._last_released
+        if released != last.get(lifecycle):  # batch after batch it is the same names
+            self._released.update(dict.fromkeys(released, _LABELS[lifecycle]))
+            last.clear()  # another lifecycle's names may have been relabelled just now
+            last[lifecycle] = released
         return released
 
     def release_all_lanes(self, lifecycle: Lifecycle) -> None:

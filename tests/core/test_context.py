@@ -44,6 +44,17 @@ def test_ctxvar_values_are_released_with_their_lifecycle_and_explained_after():
     assert ctx.d == 4 and ctx.lifecycle_of("d") is None
 
 
+def test_the_explanation_names_the_lifecycle_a_name_was_last_released_with():
+    ctx = Context()
+    for lifecycle in (Lifecycle.BATCH, Lifecycle.BATCH, Lifecycle.EPOCH, Lifecycle.BATCH):
+        ctx.x = CtxVar(1, lifecycle)
+        ctx.release(lifecycle)
+        assert f"released when that {lifecycle.value} ended" in ctx.explain_missing("x")
+    ctx.y = CtxVar(2, Lifecycle.BATCH)
+    ctx.release(Lifecycle.BATCH)  # other names than last time: y is explained too
+    assert "released when that batch ended" in ctx.explain_missing("y")
+
+
 def test_plain_reassignment_keeps_the_lifecycle():
     ctx = Context()
     ctx.total = CtxVar(0, Lifecycle.ROUTINE)
