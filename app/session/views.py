@@ -91,11 +91,24 @@ def tensor_stats(value: Any) -> list[tuple[str, str]]:
                                      if value.grad_fn is not None else "None")]
     if value.numel() == 0:
         return facts
-    data = value.detach()
-    if not (data.is_floating_point() or data.is_complex()):
+    try:
+        return facts + _value_stats(value.detach())
+    except Exception as exc:  # a layout or device torch cannot reduce: say so, do not fail
+        reason = str(exc).splitlines()[0][:80] if str(exc) else type(exc).__name__
+        return [*facts, ("stats", f"not available ({reason})")]
+
+
+def _value_stats(data: Any) -> list[tuple[str, str]]:
+    prefix = ""
+    if data.is_sparse:  # over the stored entries: densifying could take any amount of memory
+        data, prefix = data.coalesce().values(), "stored "
+    if data.is_complex():
+        data, prefix = data.abs(), prefix + "|x| "
+    elif not data.is_floating_point():
         data = data.double()
-    facts += [("min", _num(data.min().item())), ("max", _num(data.max().item())),
-              ("mean", _num(data.mean().item())), ("norm", _num(data.norm().item()))]
+    facts = [(prefix + "min", _num(data.min().item())), (prefix + "max", _num(data.max().item())),
+             (prefix + "mean", _num(data.mean().item())),
+             (prefix + "norm", _num(data.norm().item()))]
     nan = int(data.isnan().sum().item())
     if nan:
         facts.append(("NaN", str(nan)))

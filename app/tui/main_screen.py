@@ -293,6 +293,10 @@ class MainScreen(Screen[None]):
         except (KeyError, AttributeError):
             detail.show(Text(f"ctx.{name} is gone", style="dim"))
             return
+        except Exception as exc:  # a value that cannot describe itself must not end the app
+            detail.show(Text(f"ctx.{name} cannot be shown: {type(exc).__name__}: {exc}",
+                             style="red"))
+            return
         detail.show(render.value_text(info))
 
     def refresh_warnings(self) -> None:

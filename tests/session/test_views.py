@@ -138,3 +138,15 @@ def test_a_hook_not_in_the_pipeline_yet_is_described_from_its_source(make_sessio
     assert "loss_batch" in detail.reads
     with pytest.raises(HookscopeError, match="nope"):
         session.describe_reference("tests.core.sample_hooks:nope")
+
+
+def test_value_details_of_unusual_tensors_never_fail():
+    from app.session.views import tensor_stats
+
+    complex_facts = dict(tensor_stats(torch.tensor([3 + 4j, 0j])))
+    assert complex_facts["|x| max"] == "5" and complex_facts["|x| min"] == "0"
+    sparse_facts = dict(tensor_stats(torch.eye(3).to_sparse()))
+    assert sparse_facts["stored mean"] == "1"  # over the stored entries, not the 9 cells
+    meta_facts = dict(tensor_stats(torch.zeros(2, device="meta")))
+    assert meta_facts["stats"].startswith("not available")
+    assert dict(tensor_stats(torch.tensor([1.0, float("nan")])))["NaN"] == "1"
