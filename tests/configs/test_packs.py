@@ -104,6 +104,9 @@ def test_ditto_needs_two_models_and_pack_options_are_checked():
         install_packs(trainer, {"fedprox": {"mu": -1}})
     with pytest.raises(ConfigError, match=r"unknown pack 'fedporx' \(did you mean 'fedprox'"):
         install_packs(trainer, {"fedporx": {}})
+    with pytest.raises(ConfigError, match=r"packs\.predictions\.keep: unknown option 'keep'; "
+                                          r"the predictions pack takes no options"):
+        install_packs(trainer, {"predictions": {"keep": 1}})
 
 
 def test_predictions_pack_gives_ported_fit_end_hooks_ys_true_and_ys_prob():

@@ -41,8 +41,10 @@ def install_packs(trainer: Any, packs: Mapping[str, Any],
         allowed = [p for p in inspect.signature(install).parameters if p != "trainer"]
         for key, value in options.items():
             if key not in allowed:
-                raise ConfigError(f"unknown option '{key}'{did_you_mean(key, allowed)}; "
-                                  f"options: {', '.join(allowed)}", key_path=f"{path}.{key}",
+                known = f"options: {', '.join(allowed)}" if allowed else \
+                    f"the {name} pack takes no options"
+                raise ConfigError(f"unknown option '{key}'{did_you_mean(key, allowed)}; {known}",
+                                  key_path=f"{path}.{key}",
                                   source=locate(f"{path}.{key}") if locate else "")
             if not isinstance(value, int | float) or isinstance(value, bool):
                 raise ConfigError(f"must be a number, got {value!r}", key_path=f"{path}.{key}",
