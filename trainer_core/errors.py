@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import difflib
 import traceback
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 
@@ -97,9 +97,16 @@ class HookError(HookscopeError):
 
     def __init__(self, original: BaseException, *, hook_name: str, hook_location: str,
                  trigger: str, mode: str, split: str, epoch_i: int | None,
-                 batch_i: int | None, model_idx: int, hint: str = "") -> None:
+                 batch_i: int | None, model_idx: int, hint: str = "", position: int = -1,
+                 pipeline: Mapping[str, Sequence[Any]] | None = None,
+                 missing: str | None = None) -> None:
         self.original = original
         self.hint = hint
+        #: Where the hook sat, the hook lists it ran in, and the ctx attribute it read but
+        #: did not find (None for other errors): enough for a UI to explain an ordering bug.
+        self.position = position
+        self.pipeline = pipeline
+        self.missing = missing
         self.hook_name = hook_name
         self.hook_location = hook_location
         self.trigger = trigger

@@ -259,22 +259,27 @@ class RoutineRun:
             if len(self.lanes) > 1:
                 host._switch_model_ctx(token.lane)
 
-    def _hint(self, exc: Exception) -> str:
-        """For a failed ``ctx.<name>`` read: released with its lifecycle, or a close name."""
+    def _missing(self, exc: Exception) -> str | None:
+        """The ctx attribute a failed ``ctx.<name>`` read asked for (None: another error)."""
         if isinstance(exc, AttributeError) and getattr(exc, "obj", None) is self.ctx \
                 and exc.name:
-            return self.ctx.explain_missing(exc.name)
-        return ""
+            return exc.name
+        return None
 
     def _recover(self, point: Point, exc: Exception) -> Generator[Point, None, bool]:
         """Yield ERROR points until the consumer retries successfully or skips."""
         hook: Hook = point.hook  # type: ignore[assignment]
+        hookset = dict(self.lanes)[point.model_idx]
         while True:
+            missing = self._missing(exc)
             error = HookError(exc, hook_name=hook_name(hook),
                               hook_location=describe_hook(hook).location,
                               trigger=point.trigger, mode=self.mode, split=self.split,
                               epoch_i=point.epoch_i, batch_i=point.batch_i,
-                              model_idx=point.model_idx, hint=self._hint(exc))
+                              model_idx=point.model_idx,
+                              hint=self.ctx.explain_missing(missing) if missing else "",
+                              position=point.position, pipeline=hookset.snapshot(),
+                              missing=missing)
             error.__cause__ = exc
             self.error, self._decision = error, None
             yield Point(ERROR, self, point.trigger, point.epoch_i, point.batch_i,

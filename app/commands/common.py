@@ -12,6 +12,7 @@ from typing import Any
 
 from rich.console import Console
 
+from app.session.dependencies import ordering_hint
 from trainer_core.errors import HookError, HookscopeError
 
 #: The bundled quick-start config (next to the packages in a source checkout).
@@ -62,7 +63,8 @@ def describe_error(exc: BaseException) -> str:
     if isinstance(exc, HookError):
         frame = exc.user_frame()
         where = f"\n  raised at {frame[0]}:{frame[1]} in {frame[2]}" if frame else ""
-        return f"{exc}{where}"
+        hint = ordering_hint(exc)
+        return f"{exc}{where}" + (f"\n  hint: {hint}" if hint else "")
     return str(exc)
 
 

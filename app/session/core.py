@@ -32,7 +32,12 @@ from typing import Any
 
 import trainer_core
 from app.session.breakpoints import Breakpoint, Breakpoints
-from app.session.dependencies import AccessLog, DependencyFinding, check_edit
+from app.session.dependencies import (
+    AccessLog,
+    DependencyFinding,
+    check_edit,
+    ordering_hint,
+)
 from app.session.edits import (
     Edit,
     EditHistory,
@@ -398,6 +403,12 @@ class DebugSession:
         """The HookError the session is stopped at (state "error"), else None."""
         point = self.point
         return point.error if point is not None and point.kind is ERROR else None
+
+    def error_hint(self) -> str:
+        """At an error reading a missing ctx attribute: which hook writes it and whether it
+        runs after the failing one (from the hooks' sources and their observed writes)."""
+        error = self.error
+        return ordering_hint(error, self.access.access) if error is not None else ""
 
     def error_traceback(self) -> str:
         """The failing hook's traceback from the hook down, or ''.

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from trainer_core.context import Context
+from trainer_core.errors import HookError
 from trainer_core.hooks import Hook, hook_function, hook_name
 from trainer_core.points import Point
 from trainer_core.triggers import TRIGGERS
@@ -261,3 +262,32 @@ def check_edit(before: Mapping[str, Sequence[Hook]], after: Mapping[str, Sequenc
                         f"{reader} ({trigger}) reads ctx.{attribute}, which no hook writes "
                         f"and ctx does not hold"))
     return findings
+
+
+def ordering_hint(error: HookError, access: Callable[[Hook], HookAccess] = static_access
+                  ) -> str:
+    """For a hook that failed reading a ctx attribute: which hook of its pipeline writes that
+    attribute and whether it runs after the reader (the usual cause after a reorder), or
+    that no hook writes it. '' when the error is of another kind or nothing can be said."""
+    name, pipeline = error.missing, error.pipeline
+    if name is None or pipeline is None or error.position < 0:
+        return ""
+    order = routine_order(pipeline)
+    try:
+        at = next(i for i, (trigger, position, _) in enumerate(order)
+                  if trigger == error.trigger and position == error.position)
+    except StopIteration:
+        return ""
+    writers = [(i, trigger, position, hook) for i, (trigger, position, hook) in enumerate(order)
+               if name in access(hook).writes]
+    if not writers:
+        return (f"no hook in this {error.mode} pipeline writes ctx.{name}; insert one that does "
+                f"before '{error.hook_name}', or read it with ctx.get('{name}')")
+    later = [w for w in writers if w[0] > at]
+    if len(later) < len(writers):  # a writer runs earlier: the value was there and is gone
+        return ""
+    _, trigger, position, hook = later[0]
+    where = "later at the same trigger" if trigger == error.trigger else f"at {trigger}"
+    return (f"ctx.{name} is written by '{hook_name(hook)}' ({trigger} #{position}), which runs "
+            f"{where}, after '{error.hook_name}' ({error.trigger} #{error.position}): move one "
+            f"of them")

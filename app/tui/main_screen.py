@@ -455,7 +455,8 @@ class MainScreen(Screen[None]):
         if error is None or isinstance(self.app.screen, ErrorScreen):
             return
         self.app.push_screen(ErrorScreen(render.relative_paths(str(error)),
-                                         render.relative_paths(self.session.error_traceback())),
+                                         render.relative_paths(self.session.error_traceback()),
+                                         self.session.error_hint()),
                              self._resolve_error)
 
     def _resolve_error(self, decision: str | None) -> None:

@@ -201,15 +201,18 @@ class ErrorScreen(_Dialog):
     BINDINGS = [Binding("r", "decide('retry')", "Retry"), Binding("s", "decide('skip')", "Skip"),
                 Binding("x", "decide('remove')", "Remove")]
 
-    def __init__(self, message: str, traceback: str) -> None:
+    def __init__(self, message: str, traceback: str, hint: str = "") -> None:
         super().__init__()
         self.message = message
         self.traceback = traceback
+        self.hint = hint
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="dialog wide error"):
             yield Label("A hook raised", classes="title")
             yield Static(Text(self.message, style="bold"), id="error-message")
+            if self.hint:
+                yield Static(Text(f"hint: {self.hint}", style="yellow"), id="error-hint")
             with VerticalScroll(id="traceback"):
                 yield Static(Text(self.traceback))
             yield Label("The model and ctx are as the hook left them.", classes="dim")

@@ -116,6 +116,17 @@ def test_a_hook_that_raises_is_reported_with_hook_trigger_epoch_and_batch(tmp_pa
     assert "Traceback" in capsys.readouterr().err
 
 
+def test_a_reorder_that_breaks_a_read_says_which_hook_writes_it(tmp_path, capsys):
+    config = tmp_path / "moved.yaml"
+    config.write_text('data: {type: iris}\nhooks:\n  train:\n    - move: {trigger: '
+                      'on_batch_forward, hook: _hook_on_batch_forward_regularizer, to: 0}\n')
+    assert main(["run", str(config)]) == 2
+    err = capsys.readouterr().err
+    assert "hook '_hook_on_batch_forward_regularizer'" in err
+    assert "hint: ctx.loss_batch is written by '_hook_on_batch_forward' (on_batch_forward #1)" \
+        in err
+
+
 def test_python_dash_m_app_and_help():
     result = subprocess.run([sys.executable, "-m", "app", "check", "--help"], cwd=ROOT,
                             capture_output=True, text=True, check=False)

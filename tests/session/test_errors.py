@@ -91,3 +91,49 @@ def test_restart_from_an_error_abandons_the_failing_run_cleanly(make_session):
     assert session.state is RunState.PAUSED and point.trigger == "on_fit_start"
     assert "data_batch" not in session.ctx  # the abandoned run's batch variables are gone
     assert session.continue_() is None and session.state is RunState.FINISHED
+
+
+def reads_loss_task_at_batch_start(ctx):
+    return ctx.loss_task
+
+
+def reads_an_attribute_nothing_writes(ctx):
+    return ctx.momentum_buffer
+
+
+def test_a_read_before_its_writer_is_explained_with_the_writer(make_session):
+    session = make_session()
+    session.insert(reads_loss_task_at_batch_start, "on_batch_start", 0, confirm=True)
+    session.continue_()
+    assert session.state is RunState.ERROR and session.error.missing == "loss_task"
+    hint = session.error_hint()
+    assert "written by '_hook_on_batch_forward_regularizer' (on_batch_forward #1)" in hint
+    assert "at on_batch_forward, after 'reads_loss_task_at_batch_start'" in hint
+
+
+def test_a_move_that_puts_a_reader_first_at_its_trigger_is_explained(make_session):
+    session = make_session()
+    session.move("on_batch_forward", 1, 0, confirm=True)  # regularizer before forward
+    session.continue_()
+    hint = session.error_hint()
+    assert "ctx.loss_batch is written by '_hook_on_batch_forward' (on_batch_forward #1)" in hint
+    assert "later at the same trigger" in hint
+
+
+def test_an_attribute_no_hook_writes_and_other_errors(make_session):
+    session = make_session()
+    session.insert(reads_an_attribute_nothing_writes, "on_batch_end", 0, confirm=True)
+    session.continue_()
+    assert "no hook in this train pipeline writes ctx.momentum_buffer" in session.error_hint()
+    session.resolve_error("remove")
+    flaky = flaky_session(make_session)[0]
+    assert flaky.state is RunState.ERROR and flaky.error_hint() == ""  # a ValueError
+
+
+def test_a_value_released_by_its_lifecycle_gets_no_ordering_hint(make_session):
+    session = make_session()
+    session.insert(reads_loss_task_at_batch_start, "on_epoch_end", 0, confirm=True)
+    session.continue_()  # loss_task was written earlier in the batch, then released
+    assert session.state is RunState.ERROR
+    assert session.error_hint() == ""
+    assert "released when that batch ended" in str(session.error)

@@ -367,6 +367,19 @@ async def test_a_hook_that_raises_opens_the_error_modal_with_retry_skip_remove(m
         assert "FINISHED" in screen_text(app, "#status")
 
 
+async def test_the_error_modal_says_which_hook_writes_what_the_failing_hook_read(make_tui):
+    from app.tui.modals import ErrorScreen
+
+    app = make_tui()
+    app.session.move("on_batch_forward", 1, 0, confirm=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("c")
+        await settle(pilot)
+        assert isinstance(app.screen, ErrorScreen)
+        hint = screen_text(app, "#error-hint")
+        assert "hint: ctx.loss_batch is written by '_hook_on_batch_forward'" in hint
+
+
 async def test_every_key_is_also_a_command_in_the_palette(make_tui):
     from app.tui.main_screen import COMMANDS
 
