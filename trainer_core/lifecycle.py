@@ -40,6 +40,16 @@ _GONE = object()
 _NUMBERS = frozenset({int, float, bool})
 
 
+def _outlives_batch_hint(name: str, value: Any) -> str:
+    """This batch's value wants a BATCH lifecycle; a running total wants a ROUTINE one (a
+    plain total would carry over into the next routine, e.g. the next FL round)."""
+    batch = f"ctx.{name} = CtxVar(value, Lifecycle.BATCH) if it is this batch's value"
+    initial = "0" if type(value) in _NUMBERS else "[]" if isinstance(value, list) else "..."
+    return (f"{batch}; if it accumulates over the routine, start it at on_fit_start with "
+            f"ctx.{name} = CtxVar({initial}, Lifecycle.ROUTINE) (as a plain attribute it "
+            f"carries over into the next train())")
+
+
 class FindingKind(StrEnum):
     """What outlived its lifecycle, and how."""
 
@@ -166,8 +176,7 @@ class LifecycleChecker:
                         FindingKind.OUTLIVES_BATCH, name, value, first,
                         f"set at {first.trigger} (batch {first.batch_i}) as a plain attribute, "
                         f"still alive after the batch",
-                        f"ctx.{name} = CtxVar(value, Lifecycle.BATCH), so it is released when "
-                        f"the batch ends")
+                        _outlives_batch_hint(name, value))
                 if length(value) is not None and name not in self._watch:
                     self._watch[name] = deque(maxlen=self.growth_batches + 1)
             if lifecycle is not Lifecycle.BATCH and holds_graph(value):

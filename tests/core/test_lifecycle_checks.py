@@ -98,6 +98,24 @@ def test_plain_batch_attribute_is_flagged_once(make_trainer):
     assert len(checker.findings) == 1
 
 
+def test_a_plain_running_count_is_flagged_with_the_routine_lifecycle_as_the_fix(make_trainer):
+    trainer = make_trainer(40, 0, **{"train.local_update_steps": 1})
+
+    def count_steps(ctx):
+        ctx.step_count = ctx.get("step_count", 0) + 1
+
+    trainer.register_hook_in_train(count_steps, "on_batch_end")
+    trainer.train()
+    assert trainer.ctx.step_count == 5
+    trainer.train()
+    assert trainer.ctx.step_count == 10  # what the finding warns about: it carried over
+    checker = checked(trainer)
+    [finding] = checker.findings
+    assert finding.kind is FindingKind.OUTLIVES_BATCH and finding.attribute == "step_count"
+    assert "ctx.step_count = CtxVar(0, Lifecycle.ROUTINE)" in finding.hint
+    assert "on_fit_start" in finding.hint and "next train()" in finding.hint
+
+
 def test_big_tensor_held_across_epochs_is_flagged(make_trainer):
     trainer = make_trainer(16, 0, **{"train.local_update_steps": 2})
 
