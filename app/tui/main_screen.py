@@ -132,7 +132,7 @@ class MainScreen(Screen[None]):
                 yield TextPanel(id="loss-label")
             yield TextPanel(id="timings")
             yield RichLog(id="log", max_lines=300, wrap=True, min_width=20)
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         tree = self.query_one(HookTree)
@@ -406,9 +406,17 @@ class MainScreen(Screen[None]):
         if self._blocked():
             return
         self._working = True
+        self.refresh_bindings()  # the footer offers p while it runs
         self._ticker = self.set_interval(0.25, self.refresh_running)
         self.run_worker(partial(self._work, command), thread=True, exclusive=True,
                         group="step", name=label)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Pause is offered (footer) only while something runs: the footer then fits in
+        120 columns."""
+        if action == "pause":
+            return self.busy
+        return True
 
     def _work(self, command: Callable[[], Any]) -> None:
         try:
@@ -437,6 +445,8 @@ class MainScreen(Screen[None]):
     def after_step(self) -> None:
         long_step = self._working
         self._working = False
+        if long_step:
+            self.refresh_bindings()
         if self._ticker is not None:
             self._ticker.stop()
             self._ticker = None

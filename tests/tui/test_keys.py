@@ -83,11 +83,17 @@ async def test_p_pauses_a_long_continue(make_tui):
             if app.session.status().batches_done > 2:
                 break
         assert app.screen.busy
+        assert "pause" in footer_actions(app)  # offered while it runs
         await pilot.press("p")
         await settle(pilot)
         assert app.session.state is RunState.PAUSED
         assert "PAUSED  paused" in screen_text(app, "#status")
         assert 2 < app.session.status().batches_done < 1_000_000
+        assert "pause" not in footer_actions(app) and "quit" in footer_actions(app)
+
+
+def footer_actions(app) -> list[str]:
+    return [key.action for key in app.screen.query("FooterKey")]
 
 
 async def test_r_restarts_the_routine(make_tui):
