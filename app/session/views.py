@@ -115,6 +115,58 @@ def _value_stats(data: Any) -> list[tuple[str, str]]:
     return facts
 
 
+def _object_stats(value: Any) -> list[tuple[str, str]]:
+    """Facts for a model (sizes, norms, NaNs: what a broken hook usually damages) or an
+    optimizer (learning rates, state); nothing for other objects."""
+    import torch
+
+    try:
+        if isinstance(value, torch.nn.Module):
+            return module_stats(value)
+        if isinstance(value, torch.optim.Optimizer):
+            return optimizer_stats(value)
+    except Exception as exc:  # a model on the meta device, a half-built optimizer...
+        return [("stats", f"not available ({type(exc).__name__}: {str(exc)[:60]})")]
+    return []
+
+
+def module_stats(module: Any) -> list[tuple[str, str]]:
+    """Parameter count, train/eval mode, parameter and gradient norms, NaN/Inf counts."""
+    import torch
+
+    params = list(module.parameters())
+    count = sum(p.numel() for p in params)
+    trainable = sum(p.numel() for p in params if p.requires_grad)
+    facts = [("parameters", f"{count:,} in {len(params)} tensors ({trainable:,} trainable)"),
+             ("mode", "train" if module.training else "eval")]
+    if not params:
+        return facts
+    with torch.no_grad():
+        grads = [p.grad for p in params if p.grad is not None]
+        facts.append(("param norm", _num(float(torch.linalg.vector_norm(
+            torch.stack([torch.linalg.vector_norm(p.float()) for p in params]))))))
+        facts.append(("grad norm", _num(float(torch.linalg.vector_norm(torch.stack(
+            [torch.linalg.vector_norm(g.float()) for g in grads])))) if grads
+            else "no gradients yet"))
+        bad_params = sum(int((~torch.isfinite(p)).sum()) for p in params)
+        bad_grads = sum(int((~torch.isfinite(g)).sum()) for g in grads)
+    if bad_params or bad_grads:
+        facts.append(("NaN/Inf", f"{bad_params} in parameters, {bad_grads} in gradients"))
+    return facts
+
+
+def optimizer_stats(optimizer: Any) -> list[tuple[str, str]]:
+    """Learning rate per parameter group, and how much state the optimizer keeps."""
+    groups = optimizer.param_groups
+    facts = [("lr", ", ".join(_num(float(g["lr"])) for g in groups)),
+             ("param groups", str(len(groups))),
+             ("state", f"{len(optimizer.state)} parameter(s) with state")]
+    momentum = [g["momentum"] for g in groups if g.get("momentum")]
+    if momentum:
+        facts.append(("momentum", ", ".join(_num(float(m)) for m in momentum)))
+    return facts
+
+
 def _num(value: float) -> str:
     return f"{value:.6g}" if math.isfinite(value) else str(value)
 
@@ -137,6 +189,8 @@ def variable_detail(ctx: Any, name: str, *, preview_chars: int = 1200) -> VarDet
         facts.insert(3, ("device", summary.device))
     if is_tensor(value):
         facts += tensor_stats(value)
+    else:
+        facts += _object_stats(value)
     try:
         text = repr(value)
     except Exception as exc:  # a value whose repr raises must not break the view

@@ -150,3 +150,17 @@ def test_value_details_of_unusual_tensors_never_fail():
     meta_facts = dict(tensor_stats(torch.zeros(2, device="meta")))
     assert meta_facts["stats"].startswith("not available")
     assert dict(tensor_stats(torch.tensor([1.0, float("nan")])))["NaN"] == "1"
+
+
+def test_the_model_and_optimizer_details_show_what_a_broken_hook_damages(make_session):
+    session = make_session()
+    session.step_batch()
+    model = dict(session.variable("model").facts)
+    assert model["parameters"].startswith("67 in 4 tensors")  # 4*8+8 + 8*3+3
+    assert model["mode"] == "train" and float(model["grad norm"]) > 0
+    assert "NaN/Inf" not in model
+    first = next(session.trainer.ctx.model.parameters())
+    first.grad[0, 0] = float("nan")
+    assert dict(session.variable("model").facts)["NaN/Inf"] == "0 in parameters, 1 in gradients"
+    optimizer = dict(session.variable("optimizer").facts)
+    assert optimizer["lr"] == "0.1" and optimizer["param groups"] == "1"
