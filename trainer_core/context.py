@@ -54,6 +54,7 @@ class MODE:
     TRAIN = "train"
     VAL = "val"
     TEST = "test"
+    FINETUNE = "finetune"
 
 
 _LABELS: dict[Lifecycle, str] = {lc: lc.value for lc in Lifecycle}

@@ -166,8 +166,10 @@ def _targets(trainer: Any, label: str, path: str, locate: Locate | None) -> list
     if by_mode:
         return by_mode
     known = sorted({*sets, *(m for m, _, _ in trainer.hook_sets()), "pipeline"})
+    enable = ("; the finetune hook set exists once the config sets finetune.before_eval: true"
+              if label.startswith("finetune") else "")
     raise fail(f"unknown hook set '{label}'{did_you_mean(label, known)}; use: "
-               f"{', '.join(known)}", path, locate)
+               f"{', '.join(known)}{enable}", path, locate)
 
 
 def apply_hook_section(trainer: Any, section: Any, *, registry: Registry | None,

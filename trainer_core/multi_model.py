@@ -32,6 +32,8 @@ from trainer_core.trainer import _as_hookset, _is_train, merge_metrics
 from trainer_core.triggers import Trigger
 
 INTERACT_MODES = ("sequential", "parallel")
+#: The routine modes that have hook sets, in listing order.
+MODES = ("train", "eval", "finetune")
 
 
 class MultiModelTrainer(TorchTrainer):
@@ -58,6 +60,7 @@ class MultiModelTrainer(TorchTrainer):
         self.models_interact_mode = models_interact_mode
         self.hooks_in_train_multiple_models: list[HookSet] = []
         self.hooks_in_eval_multiple_models: list[HookSet] = []
+        self.hooks_in_ft_multiple_models: list[HookSet] = []
         if base_trainer is None:
             if model is None or data is None:
                 raise TypeError("MultiModelTrainer needs model and data, or base_trainer")
@@ -72,7 +75,8 @@ class MultiModelTrainer(TorchTrainer):
                              base_trainer.only_for_eval)
             base_sets = {mode: [self._adopt(hs, base_trainer) for m, _, hs in
                                 base_trainer.hook_sets() if m == mode]
-                         for mode in ("train", "eval")}
+                         for mode in MODES}
+            self.finetune_enabled = self.finetune_enabled or base_trainer.finetune_enabled
         self.init_multiple_models()
         self.init_multiple_model_hooks(base_sets)
 
@@ -97,12 +101,14 @@ class MultiModelTrainer(TorchTrainer):
 
     def init_multiple_model_hooks(self, base_sets: Mapping[str, list[Any]] | None = None
                                   ) -> None:
-        """Give every model its own train and eval hook sets (copies of model 0's)."""
+        """Give every model its own train, eval and finetune hook sets (copies of model 0's)."""
         base_sets = base_sets or {}
         for mode, own, target in (("train", self.hooks_in_train,
                                    self.hooks_in_train_multiple_models),
                                   ("eval", self.hooks_in_eval,
-                                   self.hooks_in_eval_multiple_models)):
+                                   self.hooks_in_eval_multiple_models),
+                                  ("finetune", self.hooks_in_ft,
+                                   self.hooks_in_ft_multiple_models)):
             sources = base_sets.get(mode) or [own.snapshot()]
             target.clear()
             for idx in range(self.model_count):
@@ -119,19 +125,25 @@ class MultiModelTrainer(TorchTrainer):
     # -- hook sets, addressed per model ---------------------------------------------------
     def hook_set(self, mode: str = "train", model_idx: int = 0) -> HookSet:
         """The hook set of ``mode`` for model ``model_idx``."""
-        sets = (self.hooks_in_train_multiple_models if _is_train(mode)
-                else self.hooks_in_eval_multiple_models)
+        if mode == "finetune":
+            sets, own = self.hooks_in_ft_multiple_models, self.hooks_in_ft
+        elif _is_train(mode):
+            sets, own = self.hooks_in_train_multiple_models, self.hooks_in_train
+        else:
+            sets, own = self.hooks_in_eval_multiple_models, self.hooks_in_eval
         if not sets:  # during construction, before the per-model sets exist
-            sets = [self.hooks_in_train if _is_train(mode) else self.hooks_in_eval]
+            sets = [own]
         if not (isinstance(model_idx, int) and 0 <= model_idx < len(sets)):
             raise HookscopeError(f"model_idx {model_idx!r} is out of range: this trainer has "
                                  f"{self.model_count} models (0..{self.model_count - 1})")
         return sets[model_idx]
 
     def hook_sets(self) -> list[tuple[str, int, HookSet]]:
-        """Every hook set as (mode, model_idx, hook set)."""
+        """Every hook set as (mode, model_idx, hook set); finetune sets when in use."""
+        finetune = self.hooks_in_ft_multiple_models if self.finetune_enabled else []
         return ([("train", i, hs) for i, hs in enumerate(self.hooks_in_train_multiple_models)]
-                + [("eval", i, hs) for i, hs in enumerate(self.hooks_in_eval_multiple_models)])
+                + [("eval", i, hs) for i, hs in enumerate(self.hooks_in_eval_multiple_models)]
+                + [("finetune", i, hs) for i, hs in enumerate(finetune)])
 
     def register_hook_in_train(self, new_hook: Hook, trigger: str | Trigger,  # type: ignore[override]
                                model_idx: int = 0, insert_pos: int | None = None,
@@ -149,6 +161,16 @@ class MultiModelTrainer(TorchTrainer):
         return self.hook_set("eval", model_idx).register(new_hook, trigger, insert_pos,
                                                          base_hook, insert_mode)
 
+    def register_hook_in_ft(self, new_hook: Hook, trigger: str | Trigger,  # type: ignore[override]
+                            model_idx: int = 0, insert_pos: int | None = None,
+                            base_hook: Hook | str | None = None,
+                            insert_mode: str = "before") -> int:
+        """FederatedScope's signature (``model_idx`` third): add a hook to one model's set."""
+        position = self.hook_set("finetune", model_idx).register(new_hook, trigger, insert_pos,
+                                                                 base_hook, insert_mode)
+        self.finetune_enabled = True
+        return position
+
     def replace_hook_in_train(self, new_hook: Hook, target_trigger: str | Trigger,
                               target_hook_name: str, model_idx: int = 0) -> tuple[Hook, ...]:
         """Replace by name in one model's training set."""
@@ -160,6 +182,12 @@ class MultiModelTrainer(TorchTrainer):
         """Replace by name in one model's evaluation set."""
         return self.hook_set("eval", model_idx).replace(new_hook, target_trigger,
                                                         target_hook_name)
+
+    def replace_hook_in_ft(self, new_hook: Hook, target_trigger: str | Trigger,
+                           target_hook_name: str, model_idx: int = 0) -> tuple[Hook, ...]:
+        """Replace by name in one model's fine-tuning set."""
+        return self.hook_set("finetune", model_idx).replace(new_hook, target_trigger,
+                                                            target_hook_name)
 
     def reset_hook_in_train(self, target_trigger: str | Trigger,
                             target_hook_name: str | None = None,
@@ -173,6 +201,12 @@ class MultiModelTrainer(TorchTrainer):
         """Clear a trigger (or one name) in one model's evaluation set."""
         return self.hook_set("eval", model_idx).reset(target_trigger, target_hook_name)
 
+    def reset_hook_in_ft(self, target_trigger: str | Trigger,
+                         target_hook_name: str | None = None,
+                         model_idx: int = 0) -> tuple[Hook, ...]:
+        """Clear a trigger (or one name) in one model's fine-tuning set."""
+        return self.hook_set("finetune", model_idx).reset(target_trigger, target_hook_name)
+
     def move_hook_in_train(self, trigger: str | Trigger, position: int, new_position: int,
                            to_trigger: str | Trigger | None = None, model_idx: int = 0) -> None:
         """Reorder hooks in one model's training set."""
@@ -182,6 +216,11 @@ class MultiModelTrainer(TorchTrainer):
                           to_trigger: str | Trigger | None = None, model_idx: int = 0) -> None:
         """Reorder hooks in one model's evaluation set."""
         self.hook_set("eval", model_idx).move(trigger, position, new_position, to_trigger)
+
+    def move_hook_in_ft(self, trigger: str | Trigger, position: int, new_position: int,
+                        to_trigger: str | Trigger | None = None, model_idx: int = 0) -> None:
+        """Reorder hooks in one model's fine-tuning set."""
+        self.hook_set("finetune", model_idx).move(trigger, position, new_position, to_trigger)
 
     # -- routine host -----------------------------------------------------------------------
     def _lanes(self, mode: str, hooks_set: Any) -> list[Lane]:

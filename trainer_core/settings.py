@@ -51,6 +51,20 @@ class TrainSettings:
 
 
 @dataclass(frozen=True)
+class FinetuneSettings:
+    """``finetune``: FederatedScope's fine-tuning routine (``trainer.finetune()``), e.g. a
+    client adapting a global model before evaluating it. ``before_eval`` gives the trainer
+    its ``hooks_in_ft`` set (the training hooks) and makes ``hookscope run`` fine-tune
+    before it evaluates."""
+
+    before_eval: bool = False
+    local_update_steps: int = 1
+    batch_or_epoch: str = "epoch"
+    optimizer: OptimizerSettings = field(default_factory=OptimizerSettings)
+    scheduler: SchedulerSettings = field(default_factory=SchedulerSettings)
+
+
+@dataclass(frozen=True)
 class GradSettings:
     """``grad``: gradient-norm clipping; <= 0 turns it off."""
 
@@ -94,6 +108,7 @@ class TrainerConfig:
 
     seed: int = 0
     train: TrainSettings = field(default_factory=TrainSettings)
+    finetune: FinetuneSettings = field(default_factory=FinetuneSettings)
     grad: GradSettings = field(default_factory=GradSettings)
     dataloader: DataLoaderSettings = field(default_factory=DataLoaderSettings)
     criterion: CriterionSettings = field(default_factory=CriterionSettings)

@@ -19,11 +19,18 @@ import torch
 from trainer_core.batching import make_batches
 from trainer_core.checkpoint import check_state, load_checkpoint, save_checkpoint
 from trainer_core.context import CtxVar, Lifecycle
-from trainer_core.errors import ConfigError, DataSplitError, describe_type, did_you_mean
+from trainer_core.errors import (
+    ConfigError,
+    DataSplitError,
+    HookscopeError,
+    describe_type,
+    did_you_mean,
+)
 from trainer_core.metrics import RunningMetrics, check_metric_names, compute_metrics
 from trainer_core.routine import RoutinePlan
 from trainer_core.settings import (
     CriterionSettings,
+    FinetuneSettings,
     OptimizerSettings,
     RegularizerSettings,
     SchedulerSettings,
@@ -32,6 +39,8 @@ from trainer_core.settings import (
 from trainer_core.trainer import SPLITS, Trainer
 
 BATCH, EPOCH, ROUTINE = Lifecycle.BATCH, Lifecycle.EPOCH, Lifecycle.ROUTINE
+#: Modes whose routines update the model (gradients on, model.train()).
+TRAINING_MODES = ("train", "finetune")
 
 
 def build_optimizer(model: torch.nn.Module, settings: OptimizerSettings) -> torch.optim.Optimizer:
@@ -75,6 +84,21 @@ def build_scheduler(optimizer: torch.optim.Optimizer,
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"{settings.type} rejects its settings: {exc}",
                           key_path="train.scheduler") from exc
+
+
+def check_finetune(model: torch.nn.Module, settings: FinetuneSettings, batches: int) -> None:
+    """Build what fine-tuning will build, so a bad ``finetune`` section fails at once with
+    its own key path."""
+    try:
+        build_scheduler(build_optimizer(model, settings.optimizer), settings.scheduler)
+        RoutinePlan.for_training(batches, settings.local_update_steps, settings.batch_or_epoch)
+    except ConfigError as exc:
+        key = exc.key_path.replace("train.", "finetune.", 1) if exc.key_path else "finetune"
+        raise ConfigError(exc.reason, key_path=key) from None
+    except HookscopeError as exc:
+        raise ConfigError(str(exc), key_path="finetune") from None
+    if settings.local_update_steps < 0:
+        raise ConfigError("must be >= 0", key_path="finetune.local_update_steps")
 
 
 def build_criterion(settings: CriterionSettings) -> torch.nn.Module:
@@ -160,6 +184,8 @@ class TorchTrainer(Trainer):
         if ctx.get("train_loader") is not None and not self.only_for_eval:
             # fail now, not at on_fit_start (a throwaway optimizer: schedulers annotate theirs)
             build_scheduler(build_optimizer(ctx.model, cfg.train.optimizer), cfg.train.scheduler)
+            if cfg.finetune.before_eval:
+                check_finetune(ctx.model, cfg.finetune, ctx.num_train_batch)
             plan = RoutinePlan.for_training(ctx.num_train_batch, cfg.train.local_update_steps,
                                             cfg.train.batch_or_epoch)
             ctx.num_train_epoch = plan.num_epochs
@@ -167,19 +193,25 @@ class TorchTrainer(Trainer):
             ctx.num_total_train_batch = plan.total_batches
 
     # -- default hooks ----------------------------------------------------------------
+    def _training_hooks(self) -> tuple[tuple[Any, str], ...]:
+        return ((self._hook_on_fit_start_init, "on_fit_start"),
+                (self._hook_on_epoch_start, "on_epoch_start"),
+                (self._hook_on_batch_start_init, "on_batch_start"),
+                (self._hook_on_batch_forward, "on_batch_forward"),
+                (self._hook_on_batch_forward_regularizer, "on_batch_forward"),
+                (self._hook_on_batch_backward, "on_batch_backward"),
+                (self._hook_on_batch_end, "on_batch_end"),
+                (self._hook_on_fit_end, "on_fit_end"))
+
     def register_default_hooks_train(self) -> None:
         """FederatedScope's training pipeline."""
-        for hook, trigger in (
-            (self._hook_on_fit_start_init, "on_fit_start"),
-            (self._hook_on_epoch_start, "on_epoch_start"),
-            (self._hook_on_batch_start_init, "on_batch_start"),
-            (self._hook_on_batch_forward, "on_batch_forward"),
-            (self._hook_on_batch_forward_regularizer, "on_batch_forward"),
-            (self._hook_on_batch_backward, "on_batch_backward"),
-            (self._hook_on_batch_end, "on_batch_end"),
-            (self._hook_on_fit_end, "on_fit_end"),
-        ):
+        for hook, trigger in self._training_hooks():
             self.register_hook_in_train(hook, trigger)
+
+    def register_default_hooks_ft(self) -> None:
+        """Fine-tuning runs the training pipeline (its own optimizer and step count)."""
+        for hook, trigger in self._training_hooks():
+            self.hooks_in_ft.register(hook, trigger)
 
     def register_default_hooks_eval(self) -> None:
         """FederatedScope's evaluation pipeline (no regularizer, no backward)."""
@@ -195,19 +227,20 @@ class TorchTrainer(Trainer):
 
     @staticmethod
     def _hook_on_fit_start_init(ctx: Any) -> None:
-        """Prepare the model, the optimizer (train mode) and the routine's statistics.
+        """Prepare the model, the optimizer (training modes) and the routine's statistics.
 
-        Reads: model, device, cur_mode, cfg.train.optimizer, cfg.eval.metrics.
-        Writes: optimizer and scheduler (routine, train mode only; scheduler None unless
-        train.scheduler.type is set), num_samples, loss_batch_total, loss_regular_total,
-        running_metrics (routine).
+        Reads: model, device, cur_mode, cfg.train (cfg.finetune when fine-tuning),
+        cfg.eval.metrics. Writes: optimizer and scheduler (routine, training modes only;
+        scheduler None unless its type is set), num_samples, loss_batch_total,
+        loss_regular_total, running_metrics (routine).
         """
         ctx.model.to(ctx.device)
-        if ctx.cur_mode == "train":
-            train = ctx.cfg.train
-            optimizer = build_optimizer(ctx.model, train.optimizer)
+        mode = ctx.cur_mode
+        if mode in TRAINING_MODES:
+            settings = ctx.cfg.train if mode == "train" else ctx.cfg.finetune
+            optimizer = build_optimizer(ctx.model, settings.optimizer)
             ctx.optimizer = CtxVar(optimizer, ROUTINE)
-            ctx.scheduler = CtxVar(build_scheduler(optimizer, train.scheduler), ROUTINE)
+            ctx.scheduler = CtxVar(build_scheduler(optimizer, settings.scheduler), ROUTINE)
         ctx.num_samples = CtxVar(0, ROUTINE)
         ctx.loss_batch_total = CtxVar(0.0, ROUTINE)
         ctx.loss_regular_total = CtxVar(0.0, ROUTINE)
@@ -308,7 +341,7 @@ class TorchTrainer(Trainer):
     def _enter_mode(self, mode: str) -> Any:
         previous = [m.training for m in self._models()]
         for model in self._models():
-            model.train(mode == "train")
+            model.train(mode in TRAINING_MODES)
         return previous
 
     def _exit_mode(self, token: Any) -> None:
@@ -318,7 +351,7 @@ class TorchTrainer(Trainer):
     def _hook_guard(self, mode: str) -> Callable[[], AbstractContextManager[Any]] | None:
         # Gradient mode is thread-local and a paused routine may resume on another thread,
         # so evaluation hooks run under no_grad one call at a time.
-        return None if mode == "train" else torch.no_grad
+        return None if mode in TRAINING_MODES else torch.no_grad
 
     # -- parameters and files ---------------------------------------------------------
     def get_model_para(self) -> dict[str, torch.Tensor]:

@@ -43,8 +43,14 @@ class Trainer:
         self.setup_vars()
         self.hooks_in_train = HookSet("train")
         self.hooks_in_eval = HookSet("eval")
+        self.hooks_in_ft = HookSet("finetune")
+        #: The finetune set is listed (hook_sets, pipelines, the debugger) once it is in use:
+        #: ``finetune.before_eval`` in the config, or a hook registered into it.
+        self.finetune_enabled = bool(self.cfg.finetune.before_eval) and not only_for_eval
         if not only_for_eval:
             self.register_default_hooks_train()
+        if self.finetune_enabled:
+            self.register_default_hooks_ft()
         self.register_default_hooks_eval()
 
     def __repr__(self) -> str:
@@ -70,6 +76,9 @@ class Trainer:
     def register_default_hooks_eval(self) -> None:
         """Register the default evaluation hooks (none in the base class)."""
 
+    def register_default_hooks_ft(self) -> None:
+        """Register the default fine-tuning hooks (none in the base class)."""
+
     @property
     def model_nums(self) -> int:
         """How many internal models (1 unless multi-model)."""
@@ -92,6 +101,16 @@ class Trainer:
         return self.hooks_in_eval.register(new_hook, trigger, insert_pos, base_hook,
                                            insert_mode)
 
+    def register_hook_in_ft(self, new_hook: Hook, trigger: str | Trigger,
+                            insert_pos: int | None = None,
+                            base_hook: Hook | str | None = None,
+                            insert_mode: str = "before") -> int:
+        """Add a fine-tuning hook; see :meth:`HookSet.register` for the position rules."""
+        position = self.hook_set("finetune").register(new_hook, trigger, insert_pos, base_hook,
+                                                      insert_mode)
+        self.finetune_enabled = True
+        return position
+
     def replace_hook_in_train(self, new_hook: Hook, target_trigger: str | Trigger,
                               target_hook_name: str) -> tuple[Hook, ...]:
         """Replace training hooks by name, in place; returns the replaced hooks."""
@@ -101,6 +120,11 @@ class Trainer:
                              target_hook_name: str) -> tuple[Hook, ...]:
         """Replace evaluation hooks by name, in place; returns the replaced hooks."""
         return self.hooks_in_eval.replace(new_hook, target_trigger, target_hook_name)
+
+    def replace_hook_in_ft(self, new_hook: Hook, target_trigger: str | Trigger,
+                           target_hook_name: str) -> tuple[Hook, ...]:
+        """Replace fine-tuning hooks by name, in place; returns the replaced hooks."""
+        return self.hook_set("finetune").replace(new_hook, target_trigger, target_hook_name)
 
     def reset_hook_in_train(self, target_trigger: str | Trigger,
                             target_hook_name: str | None = None) -> tuple[Hook, ...]:
@@ -112,6 +136,11 @@ class Trainer:
         """Clear an evaluation trigger, or remove its hooks of one name; returns them."""
         return self.hooks_in_eval.reset(target_trigger, target_hook_name)
 
+    def reset_hook_in_ft(self, target_trigger: str | Trigger,
+                         target_hook_name: str | None = None) -> tuple[Hook, ...]:
+        """Clear a fine-tuning trigger, or remove its hooks of one name; returns them."""
+        return self.hook_set("finetune").reset(target_trigger, target_hook_name)
+
     def move_hook_in_train(self, trigger: str | Trigger, position: int, new_position: int,
                            to_trigger: str | Trigger | None = None) -> None:
         """Reorder training hooks (FederatedScope has no equivalent)."""
@@ -122,16 +151,27 @@ class Trainer:
         """Reorder evaluation hooks (FederatedScope has no equivalent)."""
         self.hooks_in_eval.move(trigger, position, new_position, to_trigger)
 
+    def move_hook_in_ft(self, trigger: str | Trigger, position: int, new_position: int,
+                        to_trigger: str | Trigger | None = None) -> None:
+        """Reorder fine-tuning hooks (FederatedScope has no equivalent)."""
+        self.hook_set("finetune").move(trigger, position, new_position, to_trigger)
+
     def hook_set(self, mode: str = "train", model_idx: int = 0) -> HookSet:
         """The hook set a routine of ``mode`` runs for model ``model_idx``."""
         if model_idx != 0:
             raise HookscopeError(f"model_idx {model_idx} is out of range: this trainer has "
                                  f"one model")
+        if mode == MODE.FINETUNE:
+            return self.hooks_in_ft
         return self.hooks_in_train if _is_train(mode) else self.hooks_in_eval
 
     def hook_sets(self) -> list[tuple[str, int, HookSet]]:
-        """Every hook set as (mode, model_idx, hook set): train first, then eval."""
-        return [("train", 0, self.hooks_in_train), ("eval", 0, self.hooks_in_eval)]
+        """Every hook set as (mode, model_idx, hook set): train, eval, then finetune when it
+        is in use (see ``finetune_enabled``)."""
+        sets = [("train", 0, self.hooks_in_train), ("eval", 0, self.hooks_in_eval)]
+        if self.finetune_enabled:
+            sets.append(("finetune", 0, self.hooks_in_ft))
+        return sets
 
     # -- routines -----------------------------------------------------------------------
     def iter_routine(self, mode: str = "train", split: str | None = None,
@@ -153,6 +193,13 @@ class Trainer:
               hooks_set: Any = None) -> tuple[int, Any, dict[str, Any]]:
         """Run the training routine; returns (num_samples, model parameters, metrics)."""
         results = self.iter_routine(MODE.TRAIN, target_data_split_name, hooks_set).drain()
+        return results[0].num_samples, self.get_model_para(), merge_metrics(results)
+
+    def finetune(self, target_data_split_name: str = "train",
+                 hooks_set: Any = None) -> tuple[int, Any, dict[str, Any]]:
+        """Run the fine-tuning routine (``hooks_in_ft``, the ``finetune`` config section);
+        returns what :meth:`train` returns."""
+        results = self.iter_routine(MODE.FINETUNE, target_data_split_name, hooks_set).drain()
         return results[0].num_samples, self.get_model_para(), merge_metrics(results)
 
     def evaluate(self, target_data_split_name: str = "test",
@@ -182,9 +229,9 @@ class Trainer:
         """Epochs and batches a routine of ``mode`` on ``split`` runs."""
         batches = self.ctx.get(f"num_{split}_batch", 0)
         if _is_train(mode):
-            train = self.cfg.train
-            return RoutinePlan.for_training(batches, train.local_update_steps,
-                                            train.batch_or_epoch)
+            steps = self.cfg.finetune if mode == MODE.FINETUNE else self.cfg.train
+            return RoutinePlan.for_training(batches, steps.local_update_steps,
+                                            steps.batch_or_epoch)
         return RoutinePlan.for_evaluation(batches)
 
     def has_split(self, split: str) -> bool:
@@ -229,18 +276,19 @@ class Trainer:
 
 
 def _is_train(mode: str) -> bool:
-    if mode in (MODE.TRAIN, "finetune"):
+    if mode in (MODE.TRAIN, MODE.FINETUNE):
         return True
     if mode in (MODE.VAL, MODE.TEST, "eval"):
         return False
-    raise HookscopeError(f"unknown mode {mode!r}; use 'train', 'val' or 'test'")
+    raise HookscopeError(f"unknown mode {mode!r}; use 'train', 'finetune', 'val' or 'test'")
 
 
 def _as_hookset(hooks_set: Any, mode: str) -> HookSet:
     if isinstance(hooks_set, HookSet):
         return hooks_set
     if isinstance(hooks_set, Mapping):
-        return HookSet("train" if _is_train(mode) else "eval", hooks_set)
+        label = mode if mode == MODE.FINETUNE else "train" if _is_train(mode) else "eval"
+        return HookSet(label, hooks_set)
     raise HookscopeError(f"hooks_set must be a HookSet or a mapping of trigger -> hooks, "
                          f"got {type(hooks_set).__name__}")
 

@@ -156,3 +156,42 @@ def test_model_from_a_file_next_to_the_config(tmp_path):
     bad = write(tmp_path, 'data: {type: iris}\nmodel: {type: "net.py:Tiny", depth: 2}\n', "b.yaml")
     with pytest.raises(ConfigError, match=r"b\.yaml:2, model: net\.py:Tiny rejects its options"):
         load_experiment(bad)
+
+
+def test_a_finetune_section_gives_a_finetune_hook_set_that_edits_and_exports(tmp_path):
+    from trainer_core.pipeline import export_pipeline, load_pipeline
+
+    path = write(tmp_path, """\
+        data: {type: iris}
+        train: {local_update_steps: 1}
+        finetune:
+          before_eval: true
+          local_update_steps: 2
+          batch_or_epoch: batch
+          optimizer: {type: SGD, lr: 0.01}
+        hooks:
+          finetune:
+            - insert: {hook: collect_predictions, trigger: on_batch_end}
+        """)
+    trainer = load_experiment(path).trainer
+    assert trainer.hooks_in_ft.names("on_batch_end") == ["_hook_on_batch_end",
+                                                         "collect_predictions"]
+    assert trainer.hooks_in_train.names("on_batch_end") == ["_hook_on_batch_end"]
+    assert trainer.finetune()[0] == 105  # two batches: 64 + 41, all of iris's train split
+    exported = export_pipeline(trainer, tmp_path / "p.yaml")
+    trainer.hooks_in_ft.reset("on_batch_end")
+    load_pipeline(trainer, exported)
+    assert trainer.hooks_in_ft.names("on_batch_end") == ["_hook_on_batch_end",
+                                                         "collect_predictions"]
+
+
+def test_editing_the_finetune_set_without_the_section_says_how_to_enable_it(tmp_path):
+    path = write(tmp_path, """\
+        data: {type: iris}
+        hooks:
+          finetune:
+            - reset: {trigger: on_fit_end}
+        """)
+    with pytest.raises(ConfigError, match=r"c\.yaml:3, hooks\.finetune: unknown hook set "
+                                          r"'finetune'.*finetune\.before_eval"):
+        load_experiment(path)

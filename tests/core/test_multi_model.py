@@ -99,6 +99,21 @@ def test_get_model_para_and_update_round_trip_every_model():
     assert isinstance(single.get_model_para(), dict)  # one model: one state dict
 
 
+def test_every_model_has_its_own_finetune_set():
+    base = TorchTrainer(tiny_model(), {"train": blobs(16)},
+                        config=tiny_config(**{"finetune": {"before_eval": True,
+                                                          "local_update_steps": 1}}))
+    trainer = MultiModelTrainer(2, "parallel", base_trainer=base)
+    labels = [hs.label for mode, _, hs in trainer.hook_sets() if mode == "finetune"]
+    assert labels == ["finetune[0]", "finetune[1]"]
+    seen = []
+    trainer.register_hook_in_ft(lambda ctx: seen.append(ctx.cur_model_idx), "on_fit_end",
+                                model_idx=1)
+    num_samples, params, _ = trainer.finetune()
+    assert seen == [1] and num_samples == 16 and len(params) == 2
+    assert len(trainer.hook_set("finetune", 0)["on_fit_end"]) == 1
+
+
 def test_edits_address_one_models_hook_set():
     trainer = make_multi("sequential")
     trainer.reset_hook_in_train("on_fit_end", model_idx=1)

@@ -313,3 +313,40 @@ def test_repr_summarises_splits_and_hooks(make_trainer):
     assert text.startswith("<TorchTrainer model=Sequential models=1")
     assert "train 40 samples / 5 batches" in text and "test 20 samples / 3 batches" in text
     assert "hooks=[train 8, eval 6]" in text
+
+
+def test_finetune_runs_its_own_hook_set_steps_and_optimizer(make_trainer):
+    trainer = make_trainer(40, 20, **{
+        "finetune": {"before_eval": True, "local_update_steps": 3, "batch_or_epoch": "batch",
+                     "optimizer": {"type": "SGD", "lr": 0.01}}})
+    assert trainer.finetune_enabled
+    assert [m for m, _, _ in trainer.hook_sets()] == ["train", "eval", "finetune"]
+    assert trainer.hooks_in_ft.names("on_batch_forward") == \
+        trainer.hooks_in_train.names("on_batch_forward")
+    seen = []
+    trainer.register_hook_in_ft(
+        lambda ctx: seen.append((ctx.cur_mode, ctx.optimizer.param_groups[0]["lr"])),
+        "on_batch_end")
+    num_samples, params, metrics = trainer.finetune()
+    assert seen == [("finetune", 0.01)] * 3  # 3 batches, finetune's own optimizer
+    assert num_samples == 24 and metrics["train_total"] == 24
+    assert "<lambda>" not in trainer.hooks_in_train.names("on_batch_end")  # independent sets
+    assert isinstance(params, dict)
+
+
+def test_finetune_is_off_unless_configured_or_used(make_trainer):
+    trainer = make_trainer(40, 0)
+    assert not trainer.finetune_enabled
+    assert [m for m, _, _ in trainer.hook_sets()] == ["train", "eval"]
+    assert trainer.finetune()[0] == 0  # an empty hook set counts nothing, as in FS
+    trainer.register_hook_in_ft(lambda ctx: None, "on_fit_end")
+    assert [m for m, _, _ in trainer.hook_sets()][-1] == "finetune"
+
+
+def test_a_bad_finetune_section_is_named_by_its_key_path(make_trainer):
+    with pytest.raises(ConfigError, match=r"finetune\.optimizer\.type: unknown optimizer"):
+        make_trainer(16, 0, **{"finetune": {"before_eval": True,
+                                            "optimizer": {"type": "Adamm"}}})
+    with pytest.raises(ConfigError, match=r"finetune\.scheduler\.type: unknown scheduler"):
+        make_trainer(16, 0, **{"finetune": {"before_eval": True,
+                                            "scheduler": {"type": "Nope"}}})
