@@ -1,6 +1,7 @@
 """``hookscope check CONFIG``: a CI lint for custom hooks.
 
-Runs N training batches and one evaluation with the lifecycle checks on, prints each finding
+Runs N training batches (and N fine-tuning ones when the config fine-tunes) and one
+evaluation with the lifecycle checks on, prints each finding
 and exits 1 when there is any. With ``--golden FILE`` it also records which attributes each
 hook writes (first run) or compares against that record (later runs), exiting 1 on drift.
 """
@@ -44,13 +45,17 @@ def main(args: argparse.Namespace) -> int:
     if args.batches < 1:
         raise ConfigError(f"--batches must be >= 1, got {args.batches}")
     experiment = load_experiment(args.config, {"train.local_update_steps": args.batches,
-                                               "train.batch_or_epoch": "batch"})
+                                               "train.batch_or_epoch": "batch",
+                                               "finetune.local_update_steps": args.batches,
+                                               "finetune.batch_or_epoch": "batch"})
     trainer = experiment.trainer
     checker = LifecycleChecker()
     recorder = BehaviourRecorder(trainer, registry=experiment.registry,
                                  base_dir=experiment.base_dir)
     eval_split = next((s for s in ("val", "test") if trainer.has_split(s)), None)
     runs = [trainer.iter_routine("train")]
+    if trainer.finetune_enabled:
+        runs.append(trainer.iter_routine("finetune"))
     if eval_split:
         runs.append(trainer.iter_routine("val" if eval_split == "val" else "test", eval_split))
     for run in runs:
@@ -66,8 +71,9 @@ def main(args: argparse.Namespace) -> int:
                     "golden": golden, "ok": not failed})
         return EXIT_FINDINGS if failed else EXIT_OK
     console = out_console()
-    scope = f"{args.batches} training batches" + (f" and an evaluation on {eval_split}"
-                                                  if eval_split else "")
+    scope = (f"{args.batches} training batches"
+             + (f", {args.batches} fine-tuning batches" if trainer.finetune_enabled else "")
+             + (f" and an evaluation on {eval_split}" if eval_split else ""))
     if findings:
         console.print(f"[bold red]{len(findings)} lifecycle finding(s)[/] in {scope} of "
                       f"{relative(args.config)}:")

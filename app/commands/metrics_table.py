@@ -13,16 +13,16 @@ _ORDER = ("total", "avg_loss", "loss")
 
 
 def metric_rows(results: Mapping[str, Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """One row per (split, model): {'split', 'model', metric: value...}."""
+    """One row per (routine, model): {'split', 'model', metric: value...}; a routine is
+    named by its key in ``results`` (fine-tuning reports ``train_*`` metrics too)."""
     rows: dict[tuple[str, int], dict[str, Any]] = {}
-    for metrics in results.values():
+    for label, metrics in results.items():
         for key, value in metrics.items():
             match = _KEY.match(key)
             if not match:
                 continue
             model = int(match["model"] or 0)
-            row = rows.setdefault((match["split"], model), {"split": match["split"],
-                                                            "model": model})
+            row = rows.setdefault((label, model), {"split": label, "model": model})
             row[match["metric"]] = value
     return list(rows.values())
 

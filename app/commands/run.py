@@ -1,4 +1,5 @@
-"""``hookscope run CONFIG``: train, evaluate on val/test, print the metrics."""
+"""``hookscope run CONFIG``: train, fine-tune (``finetune.before_eval``), evaluate on
+val/test, print the metrics."""
 
 from __future__ import annotations
 
@@ -71,6 +72,8 @@ def main(args: argparse.Namespace) -> int:
     run = trainer.iter_routine("train")
     train_with_progress(run, show=not args.json)
     results: dict[str, dict[str, Any]] = {"train": merge_metrics(run.results)}
+    if trainer.cfg.finetune.before_eval:  # as a FederatedScope client does before evaluating
+        results["finetune"] = trainer.finetune()[2]
     for split in ("val", "test"):
         if trainer.has_split(split):
             results[split] = trainer.evaluate(split)

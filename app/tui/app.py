@@ -49,6 +49,10 @@ class HookscopeApp(App[None]):
             trainer = self.session.trainer
             yield SystemCommand("Debug the training routine", "Start train() from its first "
                                 "point", lambda: screen.switch_routine("train", "train"))
+            if trainer.finetune_enabled:
+                yield SystemCommand("Debug the finetune routine", "Start finetune() from its "
+                                    "first point (hooks_in_ft, the finetune settings)",
+                                    lambda: screen.switch_routine("finetune", "train"))
             for split in ("val", "test"):
                 if trainer.has_split(split):
                     yield SystemCommand(

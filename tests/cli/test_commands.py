@@ -29,8 +29,10 @@ def test_every_sample_config_runs(path, capsys):
     metrics = report["metrics"]
     assert metrics["train"]["train_total"] > 0
     assert report["epochs"] == 1
-    for split, values in metrics.items():
+    for routine, values in metrics.items():
+        split = "train" if routine == "finetune" else routine  # fine-tuning reports train_*
         assert values[f"{split}_avg_loss"] == values[f"{split}_avg_loss"]  # not NaN
+    assert ("finetune" in metrics) == (path.stem == "finetune")
 
 
 def test_run_prints_a_metrics_table(capsys):
@@ -39,6 +41,20 @@ def test_run_prints_a_metrics_table(capsys):
     assert "default (" in out and "digits: 1797 samples" in out
     for word in ("split", "samples", "avg_loss", "acc", "train", "val", "test"):
         assert word in out
+
+
+def test_a_config_that_fine_tunes_runs_and_checks_the_finetune_routine(capsys):
+    config = str(SAMPLES / "finetune.yaml")
+    assert main(["run", config, "--epochs", "1"]) == 0
+    table = capsys.readouterr().out
+    assert table.index("│ train ") < table.index("│ finetune ") < table.index("│ test ")
+    assert main(["check", config, "--batches", "2"]) == 0
+    assert "2 training batches, 2 fine-tuning batches and an evaluation on val" in \
+        capsys.readouterr().out
+    assert main(["hooks", config]) == 0
+    listing = capsys.readouterr().out
+    assert "finetune hooks" in listing and "grad_norm" in listing.split("finetune hooks")[1]
+    assert "grad_norm" not in listing.split("finetune hooks")[0]
 
 
 def test_hooks_lists_every_set_with_locations(capsys):
@@ -172,3 +188,8 @@ def test_tui_with_a_broken_config_exits_2_naming_the_file(tmp_path, capsys):
     assert main(["tui", str(broken)]) == 2
     err = capsys.readouterr().err
     assert "broken.yaml:2" in err and "local_update_steps" in err
+
+
+def test_tui_finetune_without_a_finetune_set_says_how_to_get_one(capsys):
+    assert main(["tui", str(SAMPLES / "default.yaml"), "--finetune"]) == 2
+    assert "finetune.before_eval: --finetune needs a finetune hook set" in capsys.readouterr().err

@@ -119,6 +119,24 @@ async def test_t_toggles_the_train_and_eval_hook_sets(make_tui):
         assert "_hook_on_batch_backward" in hook_names(app, "on_batch_backward")
 
 
+async def test_a_trainer_that_fine_tunes_shows_and_debugs_its_finetune_set(make_tui):
+    app = make_tui(**{"finetune": {"before_eval": True, "local_update_steps": 1}})
+    app.session.trainer.register_hook_in_ft(lambda ctx: None, "on_fit_end")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("t", "t")  # train -> eval -> finetune
+        assert app.screen.query_one("#hooks-pane").border_title.startswith("Hooks · finetune")
+        assert hook_names(app, "on_fit_end") == ["_hook_on_fit_end", "<lambda>"]
+        await pilot.press("t")
+        assert app.screen.query_one("#hooks-pane").border_title.startswith("Hooks · train")
+        app.screen.switch_routine("finetune", "train")  # the palette's "Debug the finetune ..."
+        await pilot.press("s")
+        assert "finetune/train" in screen_text(app, "#status")
+        assert app.screen.query_one("#hooks-pane").border_title.startswith("Hooks · finetune")
+        assert highlighted_hook(app) == "_hook_on_fit_start_init"
+        commands = [c.title for c in app.get_system_commands(app.screen)]
+        assert "Debug the finetune routine" in commands
+
+
 async def test_space_toggles_a_breakpoint_that_continue_then_stops_at(make_tui):
     app = make_tui()
     async with app.run_test(size=SIZE) as pilot:
