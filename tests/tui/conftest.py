@@ -62,3 +62,16 @@ async def settle(pilot) -> None:
     await pilot.app.workers.wait_for_complete()
     await pilot.pause()
     await pilot.pause()
+
+
+async def eventually(pilot, condition, timeout: float = 5.0) -> bool:
+    """Let the app process messages until ``condition()`` holds (False after ``timeout``):
+    for what the app redraws on its own schedule, such as the footer's keys."""
+    import asyncio
+
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not condition():
+        if asyncio.get_running_loop().time() > deadline:
+            return False
+        await pilot.pause(0.02)
+    return True

@@ -14,6 +14,7 @@ from app.tui.modals import (
 )
 from tests.tui.conftest import (
     SIZE,
+    eventually,
     highlighted_hook,
     hook_names,
     screen_text,
@@ -83,13 +84,14 @@ async def test_p_pauses_a_long_continue(make_tui):
             if app.session.status().batches_done > 2:
                 break
         assert app.screen.busy
-        assert "pause" in footer_actions(app)  # offered while it runs
+        assert await eventually(pilot, lambda: "pause" in footer_actions(app))  # while running
         await pilot.press("p")
         await settle(pilot)
         assert app.session.state is RunState.PAUSED
         assert "PAUSED  paused" in screen_text(app, "#status")
         assert 2 < app.session.status().batches_done < 1_000_000
-        assert "pause" not in footer_actions(app) and "quit" in footer_actions(app)
+        assert await eventually(pilot, lambda: "pause" not in footer_actions(app))
+        assert "quit" in footer_actions(app)
 
 
 def footer_actions(app) -> list[str]:
@@ -205,7 +207,7 @@ async def test_choosing_a_registered_hook_shows_what_it_reads_and_picks_its_trig
         await pilot.press("i")
         await pilot.pause()
         app.screen.query_one("#registered").value = "_hook_on_batch_forward_regularizer"
-        await pilot.pause()
+        assert await eventually(pilot, lambda: "loss_batch" in screen_text(app, "#about"))
         about = screen_text(app, "#about")
         assert "reads  cfg, loss_batch, regularizer" in about
         assert "writes loss_regular, loss_task" in about
@@ -559,10 +561,12 @@ async def test_a_wider_terminal_widens_the_context_columns(make_tui):
         await pilot.press("b")
         await settle(pilot)
         table = app.screen.query_one("#ctx")
-        headers = [str(column.label).strip() for column in table.columns.values()]
-        assert "lifecycle" in headers
-        widths = {str(c.label).strip(): c.width for c in table.columns.values()}
-        assert widths["lifecycle"] > len("lifecycle") and widths["set by"] > 12
+
+        def widths() -> dict[str, int]:
+            return {str(c.label).strip(): c.width for c in table.columns.values()}
+
+        assert await eventually(pilot, lambda: widths()["lifecycle"] > len("lifecycle"))
+        assert widths()["set by"] > 12
         cells = [str(table.get_row_at(i)[-1]).strip() for i in range(table.row_count)]
         assert "fit_start_init" in cells  # cut to 'fit_start_…' at 120 columns
 
@@ -570,8 +574,8 @@ async def test_a_wider_terminal_widens_the_context_columns(make_tui):
 async def test_a_terminal_smaller_than_the_layout_says_so_in_the_log(make_tui):
     app = make_tui()
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
-        assert any("80x24" in line and "120x36" in line for line in app.session.log)
+        assert await eventually(pilot, lambda: any("80x24" in line and "120x36" in line
+                                                   for line in app.session.log))
     app = make_tui()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
