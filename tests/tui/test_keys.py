@@ -355,7 +355,7 @@ async def test_the_context_table_flags_changes_filters_and_shows_details(make_tu
         assert "shown" in app.screen.query_one("#ctx-pane").border_title
         await pilot.press("escape")
         app.screen.query_one("#filter").value = "y_prob"
-        await pilot.pause()
+        assert await eventually(pilot, lambda: [str(k.value) for k in table.rows] == ["y_prob"])
         table.focus()
         table.move_cursor(row=0)
         await pilot.pause()
@@ -547,7 +547,8 @@ async def test_d_shows_what_changed_since_an_earlier_stop(make_tui):
         latest = str(app.screen.query_one("#diff").render())
         assert "+ added" in latest
         app.screen.query_one("#since").value = 0  # the very first stop (on_fit_start)
-        await pilot.pause()
+        assert await eventually(pilot, lambda: "optimizer" in str(
+            app.screen.query_one("#diff").render()))
         since_start = str(app.screen.query_one("#diff").render())
         assert "data_batch" in since_start and "optimizer" in since_start
         await pilot.press("escape")
