@@ -197,6 +197,13 @@ class HookSet(Mapping[str, tuple[Hook, ...]]):
         self._commit("register", {name: (*hooks[:position], new_hook, *hooks[position:])})
         return position
 
+    def register_after(self, new_hook: Hook, trigger: str | Trigger, base_hook: str) -> int:
+        """Right after ``base_hook`` when the trigger has it, else at the end: how a pack
+        adds to a pipeline that may have been edited."""
+        if base_hook in self.names(trigger):
+            return self.register(new_hook, trigger, base_hook=base_hook, insert_mode="after")
+        return self.register(new_hook, trigger)
+
     def insert(self, trigger: str | Trigger, hook: Hook, position: int) -> None:
         """Insert ``hook`` at ``position`` (0..len; -1 appends)."""
         self.register(hook, trigger, insert_pos=position)

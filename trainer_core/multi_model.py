@@ -28,7 +28,7 @@ from trainer_core.hooks import Hook, HookSet
 from trainer_core.routine import Lane
 from trainer_core.settings import TrainerConfig
 from trainer_core.torch_trainer import TorchTrainer
-from trainer_core.trainer import _as_hookset, _is_train, merge_metrics
+from trainer_core.trainer import _as_hookset, _is_train
 from trainer_core.triggers import Trigger
 
 INTERACT_MODES = ("sequential", "parallel")
@@ -248,19 +248,10 @@ class MultiModelTrainer(TorchTrainer):
         d["model"] = ctx.models[next_model_idx]
 
     # -- parameters -----------------------------------------------------------------------
-    def train(self, target_data_split_name: str = "train",
-              hooks_set: Any = None) -> tuple[int, Any, dict[str, Any]]:
-        """Returns (model 0's sample count, a state dict per model, merged metrics).
-
-        Metrics of model 0 keep their names; model i's are prefixed ``model{i}_``. With one
-        model the parameters are a single state dict, as in FederatedScope.
-        """
-        results = self.iter_routine("train", target_data_split_name, hooks_set).drain()
-        return results[0].num_samples, self.get_model_para(), merge_metrics(results)
-
     def get_model_para(self) -> Any:
-        """Detached copies of every model's state dict (a list; one dict for one model), in
-        the form :meth:`update` and :meth:`train` use."""
+        """Detached copies of every model's state dict (a list; one dict for one model, as in
+        FederatedScope), the form :meth:`update` takes and ``train()`` returns (with model
+        0's sample count and the metrics, model i's prefixed ``model{i}_``)."""
         params = [{k: v.detach().clone() for k, v in m.state_dict().items()}
                   for m in self.ctx.models]
         return params if self.model_count > 1 else params[0]

@@ -51,17 +51,13 @@ class TrainSettings:
 
 
 @dataclass(frozen=True)
-class FinetuneSettings:
+class FinetuneSettings(TrainSettings):
     """``finetune``: FederatedScope's fine-tuning routine (``trainer.finetune()``), e.g. a
-    client adapting a global model before evaluating it. ``before_eval`` gives the trainer
-    its ``hooks_in_ft`` set (the training hooks) and makes ``hookscope run`` fine-tune
-    before it evaluates."""
+    client adapting a global model before evaluating it: ``train``'s keys, plus
+    ``before_eval``, which gives the trainer its ``hooks_in_ft`` set (the training hooks) and
+    makes ``hookscope run`` fine-tune before it evaluates."""
 
     before_eval: bool = False
-    local_update_steps: int = 1
-    batch_or_epoch: str = "epoch"
-    optimizer: OptimizerSettings = field(default_factory=OptimizerSettings)
-    scheduler: SchedulerSettings = field(default_factory=SchedulerSettings)
 
 
 @dataclass(frozen=True)

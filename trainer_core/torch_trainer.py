@@ -19,50 +19,45 @@ import torch
 from trainer_core.batching import make_batches
 from trainer_core.checkpoint import check_state, load_checkpoint, save_checkpoint
 from trainer_core.context import CtxVar, Lifecycle
-from trainer_core.errors import (
-    ConfigError,
-    DataSplitError,
-    HookscopeError,
-    describe_type,
-    did_you_mean,
-)
+from trainer_core.errors import ConfigError, DataSplitError, describe_type, did_you_mean
 from trainer_core.metrics import RunningMetrics, check_metric_names, compute_metrics
 from trainer_core.routine import RoutinePlan
 from trainer_core.settings import (
     CriterionSettings,
-    FinetuneSettings,
     OptimizerSettings,
     RegularizerSettings,
     SchedulerSettings,
     TrainerConfig,
+    TrainSettings,
 )
-from trainer_core.trainer import SPLITS, Trainer
+from trainer_core.trainer import SPLITS, TRAINING_MODES, Trainer
 
 BATCH, EPOCH, ROUTINE = Lifecycle.BATCH, Lifecycle.EPOCH, Lifecycle.ROUTINE
-#: Modes whose routines update the model (gradients on, model.train()).
-TRAINING_MODES = ("train", "finetune")
 
 
-def build_optimizer(model: torch.nn.Module, settings: OptimizerSettings) -> torch.optim.Optimizer:
-    """``torch.optim.<type>(params, lr=..., **kwargs)``; errors name the config key."""
+def build_optimizer(model: torch.nn.Module, settings: OptimizerSettings,
+                    section: str = "train") -> torch.optim.Optimizer:
+    """``torch.optim.<type>(params, lr=..., **kwargs)``; errors name the config key under
+    ``section`` (train or finetune)."""
     cls = getattr(torch.optim, settings.type, None)
     if not (isinstance(cls, type) and issubclass(cls, torch.optim.Optimizer)):
         names = [n for n in dir(torch.optim) if isinstance(getattr(torch.optim, n), type)]
         raise ConfigError(f"unknown optimizer '{settings.type}'"
-                          f"{did_you_mean(settings.type, names)}", key_path="train.optimizer.type")
+                          f"{did_you_mean(settings.type, names)}",
+                          key_path=f"{section}.optimizer.type")
     try:
         return cls(model.parameters(), lr=settings.lr, **dict(settings.kwargs))
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"{settings.type} rejects its settings: {exc}",
-                          key_path="train.optimizer") from exc
+                          key_path=f"{section}.optimizer") from exc
 
 
 #: Schedulers whose ``step()`` needs an argument the default hooks cannot supply.
 _NEEDS_A_METRIC = ("ReduceLROnPlateau",)
 
 
-def build_scheduler(optimizer: torch.optim.Optimizer,
-                    settings: SchedulerSettings) -> Any | None:
+def build_scheduler(optimizer: torch.optim.Optimizer, settings: SchedulerSettings,
+                    section: str = "train") -> Any | None:
     """``torch.optim.lr_scheduler.<type>(optimizer, **kwargs)``, or None when type is ''."""
     if not settings.type:
         return None
@@ -74,31 +69,29 @@ def build_scheduler(optimizer: torch.optim.Optimizer,
     if cls is None:
         raise ConfigError(f"unknown scheduler '{settings.type}'"
                           f"{did_you_mean(settings.type, known)}",
-                          key_path="train.scheduler.type")
+                          key_path=f"{section}.scheduler.type")
     if settings.type in _NEEDS_A_METRIC:
         raise ConfigError(f"{settings.type} steps on a metric, which the default backward hook "
                           f"does not have; step it from a hook of your own instead",
-                          key_path="train.scheduler.type")
+                          key_path=f"{section}.scheduler.type")
     try:
         return cls(optimizer, **dict(settings.kwargs))
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"{settings.type} rejects its settings: {exc}",
-                          key_path="train.scheduler") from exc
+                          key_path=f"{section}.scheduler") from exc
 
 
-def check_finetune(model: torch.nn.Module, settings: FinetuneSettings, batches: int) -> None:
-    """Build what fine-tuning will build, so a bad ``finetune`` section fails at once with
-    its own key path."""
-    try:
-        build_scheduler(build_optimizer(model, settings.optimizer), settings.scheduler)
-        RoutinePlan.for_training(batches, settings.local_update_steps, settings.batch_or_epoch)
-    except ConfigError as exc:
-        key = exc.key_path.replace("train.", "finetune.", 1) if exc.key_path else "finetune"
-        raise ConfigError(exc.reason, key_path=key) from None
-    except HookscopeError as exc:
-        raise ConfigError(str(exc), key_path="finetune") from None
+def check_training_section(model: torch.nn.Module, settings: TrainSettings, section: str,
+                           batches: int) -> RoutinePlan:
+    """Build what a routine of ``section`` (train or finetune) will build at on_fit_start, so
+    a bad section fails when the trainer is built, under its own key paths; its plan."""
     if settings.local_update_steps < 0:
-        raise ConfigError("must be >= 0", key_path="finetune.local_update_steps")
+        raise ConfigError("must be >= 0", key_path=f"{section}.local_update_steps")
+    # a throwaway optimizer: schedulers annotate theirs
+    build_scheduler(build_optimizer(model, settings.optimizer, section), settings.scheduler,
+                    section)
+    return RoutinePlan.for_training(batches, settings.local_update_steps,
+                                    settings.batch_or_epoch)
 
 
 def build_criterion(settings: CriterionSettings) -> torch.nn.Module:
@@ -175,19 +168,14 @@ class TorchTrainer(Trainer):
         ctx.regularizer = build_regularizer(cfg.regularizer)
         ctx.grad_clip = cfg.grad.grad_clip
         check_metric_names(cfg.eval.metrics)
-        if cfg.train.local_update_steps < 0:
-            raise ConfigError("must be >= 0", key_path="train.local_update_steps")
         for split in SPLITS:
             loader = ctx.get(f"{split}_loader")
             if loader is not None:
                 setattr(ctx, f"num_{split}_batch", len(loader))
         if ctx.get("train_loader") is not None and not self.only_for_eval:
-            # fail now, not at on_fit_start (a throwaway optimizer: schedulers annotate theirs)
-            build_scheduler(build_optimizer(ctx.model, cfg.train.optimizer), cfg.train.scheduler)
             if cfg.finetune.before_eval:
-                check_finetune(ctx.model, cfg.finetune, ctx.num_train_batch)
-            plan = RoutinePlan.for_training(ctx.num_train_batch, cfg.train.local_update_steps,
-                                            cfg.train.batch_or_epoch)
+                check_training_section(ctx.model, cfg.finetune, "finetune", ctx.num_train_batch)
+            plan = check_training_section(ctx.model, cfg.train, "train", ctx.num_train_batch)
             ctx.num_train_epoch = plan.num_epochs
             ctx.num_train_batch_last_epoch = plan.last_epoch_batches
             ctx.num_total_train_batch = plan.total_batches
@@ -237,10 +225,10 @@ class TorchTrainer(Trainer):
         ctx.model.to(ctx.device)
         mode = ctx.cur_mode
         if mode in TRAINING_MODES:
-            settings = ctx.cfg.train if mode == "train" else ctx.cfg.finetune
-            optimizer = build_optimizer(ctx.model, settings.optimizer)
+            settings = getattr(ctx.cfg, mode)  # the train or the finetune section
+            optimizer = build_optimizer(ctx.model, settings.optimizer, mode)
             ctx.optimizer = CtxVar(optimizer, ROUTINE)
-            ctx.scheduler = CtxVar(build_scheduler(optimizer, settings.scheduler), ROUTINE)
+            ctx.scheduler = CtxVar(build_scheduler(optimizer, settings.scheduler, mode), ROUTINE)
         ctx.num_samples = CtxVar(0, ROUTINE)
         ctx.loss_batch_total = CtxVar(0.0, ROUTINE)
         ctx.loss_regular_total = CtxVar(0.0, ROUTINE)

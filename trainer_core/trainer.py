@@ -19,6 +19,8 @@ from trainer_core.settings import TrainerConfig
 from trainer_core.triggers import TRIGGERS, Trigger
 
 SPLITS = ("train", "val", "test")
+#: Modes whose routines update the model (their own hook sets, gradients on, model.train()).
+TRAINING_MODES = (MODE.TRAIN, MODE.FINETUNE)
 HookSetLike = HookSet | Mapping[str, Sequence[Hook]]
 
 
@@ -276,7 +278,7 @@ class Trainer:
 
 
 def _is_train(mode: str) -> bool:
-    if mode in (MODE.TRAIN, MODE.FINETUNE):
+    if mode in TRAINING_MODES:
         return True
     if mode in (MODE.VAL, MODE.TEST, "eval"):
         return False

@@ -283,10 +283,9 @@ def ordering_hint(error: HookError, access: Callable[[Hook], HookAccess] = stati
     if not writers:
         return (f"no hook in this {error.mode} pipeline writes ctx.{name}; insert one that does "
                 f"before '{error.hook_name}', or read it with ctx.get('{name}')")
-    later = [w for w in writers if w[0] > at]
-    if len(later) < len(writers):  # a writer runs earlier: the value was there and is gone
+    first, trigger, position, hook = writers[0]
+    if first <= at:  # a writer runs earlier: the value was there and is gone
         return ""
-    _, trigger, position, hook = later[0]
     where = "later at the same trigger" if trigger == error.trigger else f"at {trigger}"
     return (f"ctx.{name} is written by '{hook_name(hook)}' ({trigger} #{position}), which runs "
             f"{where}, after '{error.hook_name}' ({error.trigger} #{error.position}): move one "

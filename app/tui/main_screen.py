@@ -39,13 +39,14 @@ from app.tui.modals import (
 from app.tui.panel import TextPanel, hold_cursors
 from trainer_core.errors import HookscopeError
 from trainer_core.registry import TRAINER_HOOK_PREFIX
+from trainer_core.trainer import TRAINING_MODES
 from trainer_core.triggers import TRIGGERS
 
 NodeData = tuple[str, int]  # (trigger, position); position -1 for the trigger itself
 
 def view_mode_of(routine_mode: str) -> str:
     """The hook set a routine runs: its own for train and finetune, eval for val and test."""
-    return routine_mode if routine_mode in ("train", "finetune") else "eval"
+    return routine_mode if routine_mode in TRAINING_MODES else "eval"
 
 
 #: The smallest terminal the layout fits without hiding a pane.

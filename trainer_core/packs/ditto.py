@@ -37,10 +37,5 @@ def install(trainer: Any, lam: float = 0.1) -> None:
     if lam < 0:
         raise ConfigError(f"must be >= 0, got {lam}", key_path="packs.ditto.lam")
     trainer.ctx.ditto_lambda = float(lam)
-    personal = trainer.hook_set("train", 1)
-    base = "_hook_on_batch_forward_regularizer"
-    if base in personal.names("on_batch_forward"):
-        personal.register(ditto_personal_regularizer, "on_batch_forward", base_hook=base,
-                          insert_mode="after")
-    else:
-        personal.register(ditto_personal_regularizer, "on_batch_forward")
+    trainer.hook_set("train", 1).register_after(ditto_personal_regularizer, "on_batch_forward",
+                                                "_hook_on_batch_forward_regularizer")

@@ -45,13 +45,7 @@ def install(trainer: Any, mu: float = 0.01) -> None:
     for mode, _, hookset in trainer.hook_sets():
         if mode != "train":
             continue
-        _after(hookset, fedprox_store_start_weights, "on_fit_start", "_hook_on_fit_start_init")
-        _after(hookset, fedprox_proximal_term, "on_batch_forward",
-               "_hook_on_batch_forward_regularizer")
-
-
-def _after(hookset: Any, hook: Any, trigger: str, base: str) -> None:
-    if base in hookset.names(trigger):
-        hookset.register(hook, trigger, base_hook=base, insert_mode="after")
-    else:
-        hookset.register(hook, trigger)
+        hookset.register_after(fedprox_store_start_weights, "on_fit_start",
+                               "_hook_on_fit_start_init")
+        hookset.register_after(fedprox_proximal_term, "on_batch_forward",
+                               "_hook_on_batch_forward_regularizer")

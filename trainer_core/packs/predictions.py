@@ -50,9 +50,5 @@ def install(trainer: Any) -> None:
     """Add both hooks to every hook set (train and eval, every model): collecting after
     ``_hook_on_batch_end``, concatenating first at ``on_fit_end``."""
     for _, _, hookset in trainer.hook_sets():
-        if "_hook_on_batch_end" in hookset.names("on_batch_end"):
-            hookset.register(collect_predictions, "on_batch_end",
-                             base_hook="_hook_on_batch_end", insert_mode="after")
-        else:
-            hookset.register(collect_predictions, "on_batch_end")
+        hookset.register_after(collect_predictions, "on_batch_end", "_hook_on_batch_end")
         hookset.register(concat_predictions, "on_fit_end", insert_pos=0)
