@@ -34,9 +34,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from workloads import W1, fresh, loop_tensors, timed, trainer_config
 
-import trainer_core.torch_trainer as torch_trainer_module
-from trainer_core.context import Context
-from trainer_core.torch_trainer import TorchTrainer
+import trainer_core.trainers.torch_trainer as torch_trainer_module
+from trainer_core.engine.context import Context
+from trainer_core.trainers.torch_trainer import TorchTrainer
 
 
 @contextmanager

@@ -31,7 +31,7 @@ sys.path[:0] = [{here!r}, {root!r}]
 import torch
 torch.set_num_threads(1)
 from workloads import Workload, fresh, loop_dataloader, loop_tensors, make_loader, trainer_config
-from trainer_core.torch_trainer import TorchTrainer
+from trainer_core.trainers.torch_trainer import TorchTrainer
 variant, batches = sys.argv[1], int(sys.argv[2])
 w = Workload("W1", (32, 32, 10), 32 * batches, 32, 1)
 x, y = w.data()

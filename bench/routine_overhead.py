@@ -32,7 +32,7 @@ from workloads import (
     us_per_batch,
 )
 
-from trainer_core.torch_trainer import TorchTrainer
+from trainer_core.trainers.torch_trainer import TorchTrainer
 
 
 def trainer_run(w: Workload, model, split) -> float:

@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from workloads import W1, Workload, fresh, loop_tensors, timed, trainer_config, us_per_batch
 
 from app.session import DebugSession
-from trainer_core.torch_trainer import TorchTrainer
+from trainer_core.trainers.torch_trainer import TorchTrainer
 
 
 def train_run(w: Workload, model, x, y) -> float:

@@ -34,7 +34,7 @@ def tiny_config(**overrides):
 @pytest.fixture
 def make_trainer():
     """make_trainer(n_train=40, n_test=20, **config overrides) -> TorchTrainer."""
-    from trainer_core.torch_trainer import TorchTrainer
+    from trainer_core.trainers.torch_trainer import TorchTrainer
 
     def build(n_train: int = 40, n_test: int = 20, *, data=None, model=None, **overrides):
         if data is None:

@@ -2,9 +2,31 @@
 
 Public names are re-exported here; FederatedScope's spellings (``LIFECYCLE``, ``MODE``,
 ``CtxVar``, ``register_hook_in_train``...) are kept so ported hooks run unchanged.
+
+The torch-free engine loads with the package. Names from the layers above (the trainers,
+which import torch; the analyses; configs) load on first use, through the table
+``_LAZY``: ``import trainer_core`` stays cheap for the command line and the debugger's
+first frame, and importing the engine never drags in the layers above it.
 """
 
-from trainer_core.context import LIFECYCLE, MODE, Context, CtxVar, Lifecycle, Provenance, VarRecord
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+from trainer_core.engine.context import (
+    LIFECYCLE,
+    MODE,
+    Context,
+    CtxVar,
+    Lifecycle,
+    Provenance,
+    VarRecord,
+)
+from trainer_core.engine.hooks import HookChange, HookInfo, HookSet, describe_hook, hook_name
+from trainer_core.engine.points import Point, PointKind
+from trainer_core.engine.routine import LaneResult, RoutinePlan, RoutineRun
+from trainer_core.engine.triggers import BATCH_TRIGGERS, TRIGGERS, Trigger, as_trigger
 from trainer_core.errors import (
     CheckpointError,
     ConfigError,
@@ -14,11 +36,26 @@ from trainer_core.errors import (
     HookSetError,
     HookSignatureError,
 )
-from trainer_core.hooks import HookChange, HookInfo, HookSet, describe_hook, hook_name
-from trainer_core.points import Point, PointKind
-from trainer_core.routine import LaneResult, RoutinePlan, RoutineRun
-from trainer_core.settings import TrainerConfig
-from trainer_core.triggers import BATCH_TRIGGERS, TRIGGERS, Trigger, as_trigger
+
+if TYPE_CHECKING:
+    from trainer_core.analysis.lifecycle import Finding, LifecycleChecker
+    from trainer_core.config.experiment import Experiment, load_experiment
+    from trainer_core.trainers.base import Trainer
+    from trainer_core.trainers.multi_model import MultiModelTrainer
+    from trainer_core.trainers.settings import TrainerConfig
+    from trainer_core.trainers.torch_trainer import TorchTrainer
+
+#: Public names loaded on first use -> the module that defines them.
+_LAZY: dict[str, str] = {
+    "Trainer": "trainer_core.trainers.base",
+    "TorchTrainer": "trainer_core.trainers.torch_trainer",
+    "MultiModelTrainer": "trainer_core.trainers.multi_model",
+    "TrainerConfig": "trainer_core.trainers.settings",
+    "LifecycleChecker": "trainer_core.analysis.lifecycle",
+    "Finding": "trainer_core.analysis.lifecycle",
+    "Experiment": "trainer_core.config.experiment",
+    "load_experiment": "trainer_core.config.experiment",
+}
 
 __all__ = [
     "BATCH_TRIGGERS",
@@ -30,6 +67,8 @@ __all__ = [
     "Context",
     "CtxVar",
     "DataSplitError",
+    "Experiment",
+    "Finding",
     "HookChange",
     "HookError",
     "HookInfo",
@@ -39,6 +78,7 @@ __all__ = [
     "HookscopeError",
     "LaneResult",
     "Lifecycle",
+    "LifecycleChecker",
     "MultiModelTrainer",
     "Point",
     "PointKind",
@@ -53,17 +93,14 @@ __all__ = [
     "as_trigger",
     "describe_hook",
     "hook_name",
+    "load_experiment",
 ]
 
 
-def __getattr__(name: str):  # torch-backed classes load on first use
-    if name == "TorchTrainer":
-        from trainer_core.torch_trainer import TorchTrainer
-        return TorchTrainer
-    if name == "MultiModelTrainer":
-        from trainer_core.multi_model import MultiModelTrainer
-        return MultiModelTrainer
-    if name == "Trainer":
-        from trainer_core.trainer import Trainer
-        return Trainer
-    raise AttributeError(f"module 'trainer_core' has no attribute {name!r}")
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'trainer_core' has no attribute {name!r}")
+    value = getattr(import_module(module), name)
+    globals()[name] = value  # later lookups skip this function
+    return value

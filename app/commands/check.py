@@ -20,11 +20,12 @@ from app.commands.common import (
     print_json,
     relative,
 )
-from trainer_core.config import load_experiment
+from trainer_core.analysis.golden import BehaviourRecorder, diff_text
+from trainer_core.analysis.lifecycle import LifecycleChecker
+from trainer_core.config.experiment import load_experiment
+from trainer_core.config.registry import hook_ref_or_qualname
 from trainer_core.errors import ConfigError
 from trainer_core.files import atomic_write_text
-from trainer_core.golden import BehaviourRecorder, diff_text
-from trainer_core.lifecycle import LifecycleChecker
 
 
 def add_parser(subparsers: Any) -> None:
@@ -50,8 +51,8 @@ def main(args: argparse.Namespace) -> int:
                                                "finetune.batch_or_epoch": "batch"})
     trainer = experiment.trainer
     checker = LifecycleChecker()
-    recorder = BehaviourRecorder(trainer, registry=experiment.registry,
-                                 base_dir=experiment.base_dir)
+    recorder = BehaviourRecorder(trainer, name=lambda hook: hook_ref_or_qualname(
+        hook, registry=experiment.registry, trainer=trainer, base_dir=experiment.base_dir))
     eval_split = next((s for s in ("val", "test") if trainer.has_split(s)), None)
     runs = [trainer.iter_routine("train")]
     if trainer.finetune_enabled:

@@ -12,7 +12,7 @@ from typing import Any
 
 from rich.console import Console
 
-from app.session.dependencies import ordering_hint
+from trainer_core.analysis.access import ordering_hint
 from trainer_core.errors import HookError, HookscopeError
 
 #: The bundled quick-start config (next to the packages in a source checkout).

@@ -9,9 +9,9 @@ from typing import Any
 from rich.table import Table
 
 from app.commands.common import EXIT_OK, add_common, out_console, print_json, relative
-from trainer_core.config import load_experiment
-from trainer_core.pipeline import describe_pipeline
-from trainer_core.triggers import TRIGGERS
+from trainer_core.config.experiment import load_experiment
+from trainer_core.config.pipeline import describe_pipeline
+from trainer_core.engine.triggers import TRIGGERS
 
 
 def add_parser(subparsers: Any) -> None:

@@ -18,11 +18,11 @@ from app.commands.common import (
     relative,
 )
 from app.commands.metrics_table import metrics_table
-from trainer_core.config import load_experiment
+from trainer_core.config.experiment import load_experiment
+from trainer_core.engine.points import TRIGGER
+from trainer_core.engine.routine import RoutineRun
 from trainer_core.errors import ConfigError
-from trainer_core.points import TRIGGER
-from trainer_core.routine import RoutineRun
-from trainer_core.trainer import merge_metrics
+from trainer_core.trainers.base import merge_metrics
 
 
 def add_parser(subparsers: Any) -> None:

@@ -3,7 +3,6 @@ breakpoints, applies undoable hook edits and turns Context state into plain rows
 
 from app.session.breakpoints import Breakpoint, BreakpointError, Breakpoints
 from app.session.core import DebugSession
-from app.session.dependencies import DependencyFinding, HookAccess, static_access
 from app.session.edits import Edit, Insert, Move, Remove, Replace, Reset
 from app.session.state import (
     EditOutcome,
@@ -15,6 +14,7 @@ from app.session.state import (
     TimingRow,
 )
 from app.session.views import CtxDiff, VarDetail, VarRow
+from trainer_core.analysis.access import DependencyFinding, HookAccess, static_access
 
 __all__ = [
     "Breakpoint",

@@ -27,9 +27,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from trainer_core.engine.points import HOOK, TRIGGER, Point
+from trainer_core.engine.triggers import as_trigger
 from trainer_core.errors import HookscopeError
-from trainer_core.points import HOOK, TRIGGER, Point
-from trainer_core.triggers import as_trigger
 
 ALLOWED_BUILTINS: dict[str, Any] = {
     name: getattr(builtins, name)

@@ -32,12 +32,6 @@ from typing import Any
 
 import trainer_core
 from app.session.breakpoints import Breakpoint, Breakpoints
-from app.session.dependencies import (
-    AccessLog,
-    DependencyFinding,
-    check_edit,
-    ordering_hint,
-)
 from app.session.edits import (
     Edit,
     EditHistory,
@@ -68,13 +62,19 @@ from app.session.views import (
     variable_detail,
     variable_rows,
 )
+from trainer_core.analysis.access import (
+    AccessLog,
+    DependencyFinding,
+    check_edit,
+    ordering_hint,
+)
+from trainer_core.analysis.lifecycle import Finding, LifecycleChecker
+from trainer_core.config.registry import Registry, resolve_hook
+from trainer_core.engine.hooks import Hook, HookSet, describe_hook, hook_name
+from trainer_core.engine.points import ERROR, HOOK, HOOK_DONE, TRIGGER, Point
+from trainer_core.engine.routine import RoutineRun
+from trainer_core.engine.triggers import TRIGGERS
 from trainer_core.errors import HookError
-from trainer_core.hooks import Hook, HookSet, describe_hook, hook_name
-from trainer_core.lifecycle import Finding, LifecycleChecker
-from trainer_core.points import ERROR, HOOK, HOOK_DONE, TRIGGER, Point
-from trainer_core.registry import Registry, resolve_hook
-from trainer_core.routine import RoutineRun
-from trainer_core.triggers import TRIGGERS
 
 _ON_BATCH_END = "on_batch_end"
 _UNSEEN = object()
@@ -136,7 +136,7 @@ class DebugSession:
     def from_config(cls, path: str | Path, overrides: dict[str, Any] | None = None,
                     **options: Any) -> DebugSession:
         """Build the trainer a YAML config describes and open a session on it."""
-        from trainer_core.config import load_experiment
+        from trainer_core.config.experiment import load_experiment
 
         experiment = load_experiment(path, overrides)
         return cls(experiment.trainer, name=experiment.path.name,
@@ -568,7 +568,7 @@ class DebugSession:
 
     def export_pipeline(self, path: str | Path) -> Path:
         """Write every hook set to YAML (atomically); returns the path written."""
-        from trainer_core.pipeline import export_pipeline
+        from trainer_core.config.pipeline import export_pipeline
 
         written = export_pipeline(self.trainer, path, registry=self.registry,
                                   source=self.name)
@@ -577,7 +577,7 @@ class DebugSession:
 
     def load_pipeline(self, path: str | Path) -> None:
         """Replace every hook set by a pipeline file's (one undoable step)."""
-        from trainer_core.pipeline import load_pipeline
+        from trainer_core.config.pipeline import load_pipeline
 
         sets = [hs for _, _, hs in self.trainer.hook_sets()]
         before = [hs.snapshot() for hs in sets]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from trainer_core.hooks import Hook, HookSet, hook_name
+from trainer_core.engine.hooks import Hook, HookSet, hook_name
 
 Snapshot = dict[str, tuple[Hook, ...]]
 #: Hooks the user inserted, moved or put in by replace, as (trigger, id(hook)).

@@ -10,10 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from app.session.dependencies import DependencyFinding
 from app.session.views import Fingerprint
+from trainer_core.analysis.access import DependencyFinding
+from trainer_core.engine.points import Point
 from trainer_core.errors import HookscopeError
-from trainer_core.points import Point
 
 
 class SessionError(HookscopeError):

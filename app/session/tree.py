@@ -5,9 +5,9 @@ from __future__ import annotations
 from app.session.breakpoints import Breakpoints
 from app.session.edits import Marks
 from app.session.state import HookRow
-from trainer_core.hooks import Hook, HookSet, describe_hook, hook_name
-from trainer_core.points import HOOK_DONE, Point
-from trainer_core.triggers import BATCH_TRIGGERS, TRIGGERS
+from trainer_core.engine.hooks import Hook, HookSet, describe_hook, hook_name
+from trainer_core.engine.points import HOOK_DONE, Point
+from trainer_core.engine.triggers import BATCH_TRIGGERS, TRIGGERS
 
 
 def hook_tree(hookset: HookSet, point: Point | None, breakpoints: Breakpoints,

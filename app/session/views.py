@@ -12,9 +12,9 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from trainer_core.context import ROUTINE_MANAGED
-from trainer_core.points import Point
-from trainer_core.values import format_bytes, is_tensor, summarize
+from trainer_core.analysis.values import format_bytes, is_tensor, summarize
+from trainer_core.engine.context import ROUTINE_MANAGED
+from trainer_core.engine.points import Point
 
 Fingerprint = dict[str, tuple[Any, ...]]
 _SCALARS = (int, float, bool, str, type(None))

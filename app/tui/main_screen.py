@@ -37,10 +37,10 @@ from app.tui.modals import (
     PipelineFileScreen,
 )
 from app.tui.panel import TextPanel, hold_cursors
+from trainer_core.config.registry import TRAINER_HOOK_PREFIX
+from trainer_core.engine.triggers import TRIGGERS
 from trainer_core.errors import HookscopeError
-from trainer_core.registry import TRAINER_HOOK_PREFIX
-from trainer_core.trainer import TRAINING_MODES
-from trainer_core.triggers import TRIGGERS
+from trainer_core.trainers.base import TRAINING_MODES
 
 NodeData = tuple[str, int]  # (trigger, position); position -1 for the trigger itself
 

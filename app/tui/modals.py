@@ -20,7 +20,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
 from app.tui.panel import hold_cursors
-from trainer_core.triggers import TRIGGERS
+from trainer_core.engine.triggers import TRIGGERS
 
 
 @dataclass(frozen=True)

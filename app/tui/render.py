@@ -12,8 +12,8 @@ from pathlib import Path
 from rich.text import Text
 
 from app.session import CtxDiff, HookDetail, HookRow, Status, TimingRow, VarDetail, VarRow
-from trainer_core.lifecycle import Finding
-from trainer_core.triggers import TRIGGERS
+from trainer_core.analysis.lifecycle import Finding
+from trainer_core.engine.triggers import TRIGGERS
 
 STATE_STYLES = {"paused": "bold yellow", "running": "bold green", "finished": "bold cyan",
                 "error": "bold white on red", "idle": "dim"}

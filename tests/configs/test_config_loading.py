@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from trainer_core.config import load_experiment, load_spec
+from trainer_core.config.experiment import load_experiment, load_spec
+from trainer_core.config.yaml_source import parse_yaml
 from trainer_core.errors import ConfigError
-from trainer_core.yaml_source import parse_yaml
 
 SAMPLES = Path(__file__).resolve().parents[2] / "sample_configs"
 
@@ -159,7 +159,7 @@ def test_model_from_a_file_next_to_the_config(tmp_path):
 
 
 def test_a_finetune_section_gives_a_finetune_hook_set_that_edits_and_exports(tmp_path):
-    from trainer_core.pipeline import export_pipeline, load_pipeline
+    from trainer_core.config.pipeline import export_pipeline, load_pipeline
 
     path = write(tmp_path, """\
         data: {type: iris}

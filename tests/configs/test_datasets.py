@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from trainer_core.datasets import (
+from trainer_core.config.datasets import (
     ClientSpec,
     DataSpec,
     load_data,

@@ -7,9 +7,9 @@ import torch
 
 from tests.conftest import blobs, tiny_config, tiny_model
 from trainer_core.errors import ConfigError
-from trainer_core.multi_model import MultiModelTrainer
 from trainer_core.packs import ditto, dp, fedprox, install_packs
-from trainer_core.torch_trainer import TorchTrainer
+from trainer_core.trainers.multi_model import MultiModelTrainer
+from trainer_core.trainers.torch_trainer import TorchTrainer
 
 
 def distance_from_start(mu: float) -> float:
@@ -110,7 +110,7 @@ def test_ditto_needs_two_models_and_pack_options_are_checked():
 
 
 def test_predictions_pack_gives_ported_fit_end_hooks_ys_true_and_ys_prob():
-    from trainer_core.lifecycle import LifecycleChecker
+    from trainer_core.analysis.lifecycle import LifecycleChecker
 
     trainer = TorchTrainer(tiny_model(), {"train": blobs(40, seed=1), "test": blobs(20, seed=2)},
                            config=tiny_config())

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from trainer_core.config import load_experiment
-from trainer_core.pipeline import export_pipeline, load_pipeline
+from trainer_core.config.experiment import load_experiment
+from trainer_core.config.pipeline import export_pipeline, load_pipeline
 
 SAMPLES = sorted((Path(__file__).resolve().parents[2] / "sample_configs").glob("*.yaml"))
 

@@ -1,6 +1,6 @@
 """Module-level hooks that tests refer to as 'tests.core.sample_hooks:name'."""
 
-from trainer_core.context import CtxVar, Lifecycle
+from trainer_core.engine.context import CtxVar, Lifecycle
 
 
 def log_loss(ctx):

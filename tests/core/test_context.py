@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from trainer_core.context import LIFECYCLE, Context, CtxVar, Lifecycle
-from trainer_core.points import HOOK
+from trainer_core.engine.context import LIFECYCLE, Context, CtxVar, Lifecycle
+from trainer_core.engine.points import HOOK
 
 
 def test_plain_and_dict_style_access():

@@ -6,9 +6,9 @@ import functools
 
 import pytest
 
+from trainer_core.engine.hooks import HookSet, describe_hook, hook_name
+from trainer_core.engine.triggers import TRIGGERS
 from trainer_core.errors import HookSetError, HookSignatureError
-from trainer_core.hooks import HookSet, describe_hook, hook_name
-from trainer_core.triggers import TRIGGERS
 
 
 def named(name: str):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import torch
 
-from trainer_core.context import CtxVar, Lifecycle
-from trainer_core.lifecycle import FindingKind, LifecycleChecker
+from trainer_core.analysis.lifecycle import FindingKind, LifecycleChecker
+from trainer_core.engine.context import CtxVar, Lifecycle
 
 
 def checked(trainer, mode="train", split=None, checker=None):
@@ -52,7 +52,7 @@ def test_plain_list_appended_every_batch_is_flagged_twice(make_trainer):
 
 def test_growth_is_blamed_on_the_hook_that_appends_not_the_one_that_created():
     from tests.conftest import blobs, tiny_config, tiny_model
-    from trainer_core.torch_trainer import TorchTrainer
+    from trainer_core.trainers.torch_trainer import TorchTrainer
 
     trainer = TorchTrainer(tiny_model(), {"train": blobs(40)}, config=tiny_config())
 
@@ -140,7 +140,7 @@ def test_epoch_scoped_big_tensor_is_fine(make_trainer):
 
 def test_findings_are_plain_data():
     from tests.conftest import blobs, tiny_config, tiny_model
-    from trainer_core.torch_trainer import TorchTrainer
+    from trainer_core.trainers.torch_trainer import TorchTrainer
 
     trainer = TorchTrainer(tiny_model(), {"train": blobs(40)}, config=tiny_config())
     trainer.register_hook_in_train(cache_preds, "on_batch_end")

@@ -6,10 +6,10 @@ import pytest
 import torch
 
 from tests.conftest import blobs, tiny_config, tiny_model
+from trainer_core.engine.points import TRIGGER
 from trainer_core.errors import ConfigError, HookscopeError
-from trainer_core.multi_model import MultiModelTrainer
-from trainer_core.points import TRIGGER
-from trainer_core.torch_trainer import TorchTrainer
+from trainer_core.trainers.multi_model import MultiModelTrainer
+from trainer_core.trainers.torch_trainer import TorchTrainer
 
 
 def make_multi(mode: str, n: int = 16, models: int = 2, **overrides) -> MultiModelTrainer:

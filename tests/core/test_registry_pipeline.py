@@ -8,16 +8,16 @@ import pytest
 
 from tests.conftest import blobs, tiny_config, tiny_model
 from tests.core import sample_hooks
-from trainer_core.errors import UnresolvedReference
-from trainer_core.multi_model import MultiModelTrainer
-from trainer_core.pipeline import (
+from trainer_core.config.pipeline import (
     PipelineError,
     apply_pipeline,
     describe_pipeline,
     export_pipeline,
     load_pipeline,
 )
-from trainer_core.registry import Registry, hook_ref, resolve_hook
+from trainer_core.config.registry import Registry, hook_ref, resolve_hook
+from trainer_core.errors import UnresolvedReference
+from trainer_core.trainers.multi_model import MultiModelTrainer
 
 
 @pytest.fixture

@@ -7,10 +7,10 @@ from collections import Counter
 import pytest
 import torch
 
-from trainer_core.context import CtxVar, Lifecycle
+from trainer_core.engine.context import CtxVar, Lifecycle
+from trainer_core.engine.points import ERROR, HOOK, HOOK_DONE, TRIGGER, PointKind
+from trainer_core.engine.triggers import TRIGGERS
 from trainer_core.errors import HookError
-from trainer_core.points import ERROR, HOOK, HOOK_DONE, TRIGGER, PointKind
-from trainer_core.triggers import TRIGGERS
 
 
 def recorder(log: list, label: str = "rec"):
@@ -301,7 +301,7 @@ def test_point_kind_values_are_stable_strings():
 
 
 def test_schedule_is_the_routine_order_with_release_markers():
-    from trainer_core.routine import RoutinePlan, schedule
+    from trainer_core.engine.routine import RoutinePlan, schedule
 
     steps = [(str(s), e, b) for s, e, b in schedule(RoutinePlan(2, 2, 1))]
     batch = ["on_batch_start", "on_batch_forward", "on_batch_backward", "on_batch_end", "batch"]

@@ -9,8 +9,8 @@ from torch.utils.data import DataLoader, Dataset, TensorDataset
 
 from tests.conftest import blobs, tiny_config, tiny_model
 from trainer_core.errors import CheckpointError, ConfigError, DataSplitError, HookscopeError
-from trainer_core.settings import TrainerConfig
-from trainer_core.torch_trainer import TorchTrainer
+from trainer_core.trainers.settings import TrainerConfig
+from trainer_core.trainers.torch_trainer import TorchTrainer
 
 
 class PlainDataset(Dataset):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app.session import BreakpointError, RunState
-from trainer_core.points import HOOK, TRIGGER
+from trainer_core.engine.points import HOOK, TRIGGER
 
 
 def test_a_trigger_breakpoint_stops_at_each_firing_before_its_hooks(make_session):

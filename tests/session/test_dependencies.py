@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from app.session import static_access
-from trainer_core.context import CtxVar, Lifecycle
-from trainer_core.torch_trainer import TorchTrainer
+from trainer_core.engine.context import CtxVar, Lifecycle
+from trainer_core.trainers.torch_trainer import TorchTrainer
 
 
 def reads_loss_task(ctx):

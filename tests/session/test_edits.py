@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from trainer_core.engine.hooks import hook_name
 from trainer_core.errors import HookSetError, UnresolvedReference
-from trainer_core.hooks import hook_name
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -51,7 +51,7 @@ def test_every_edit_kind_undoes_and_redoes_exactly(make_session, kind, edit):
 
 def test_edits_address_the_eval_set_and_one_model_of_a_multi_model_trainer(make_trainer):
     from app.session import DebugSession
-    from trainer_core.multi_model import MultiModelTrainer
+    from trainer_core.trainers.multi_model import MultiModelTrainer
 
     trainer = MultiModelTrainer(2, "parallel", base_trainer=make_trainer())
     session = DebugSession(trainer)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app.session import RunState, SessionError
-from trainer_core.points import ERROR, HOOK_DONE
+from trainer_core.engine.points import ERROR, HOOK_DONE
 
 
 class Flaky:

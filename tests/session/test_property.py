@@ -6,9 +6,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.session import DebugSession, SessionError
+from trainer_core.engine.triggers import TRIGGERS
 from trainer_core.errors import HookscopeError
-from trainer_core.trainer import Trainer
-from trainer_core.triggers import TRIGGERS
+from trainer_core.trainers.base import Trainer
 
 
 def make_hook(i):

@@ -9,7 +9,7 @@ from torch.utils.data import DataLoader, TensorDataset
 
 from app.session import RunState
 from tests.conftest import blobs
-from trainer_core.points import HOOK, HOOK_DONE, TRIGGER
+from trainer_core.engine.points import HOOK, HOOK_DONE, TRIGGER
 
 
 def expected_points(trainer, mode="train"):
@@ -189,7 +189,7 @@ def test_restart_replays_a_users_dataloader_with_its_own_generator(make_session)
 
 def test_restart_puts_back_every_model_of_a_multi_model_trainer(make_trainer):
     from app.session import DebugSession
-    from trainer_core.multi_model import MultiModelTrainer
+    from trainer_core.trainers.multi_model import MultiModelTrainer
 
     trainer = MultiModelTrainer(2, "parallel", base_trainer=make_trainer())
     session = DebugSession(trainer, name="two")

@@ -439,7 +439,7 @@ async def test_the_palette_switches_to_the_evaluation_routine(make_tui):
 async def test_m_shows_each_model_of_a_multi_model_trainer(make_trainer):
     from app.session import DebugSession
     from app.tui import make_app
-    from trainer_core.multi_model import MultiModelTrainer
+    from trainer_core.trainers.multi_model import MultiModelTrainer
 
     trainer = MultiModelTrainer(2, "parallel", base_trainer=make_trainer())
     session = DebugSession(trainer, name="two.yaml")

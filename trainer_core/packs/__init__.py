@@ -12,8 +12,8 @@ import inspect
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from trainer_core.engine.hooks import Hook, hook_name
 from trainer_core.errors import ConfigError, did_you_mean
-from trainer_core.hooks import Hook, hook_name
 from trainer_core.packs import ditto, dp, fedprox, predictions
 
 PACKS: dict[str, Any] = {"fedprox": fedprox, "dp": dp, "ditto": ditto,

@@ -12,7 +12,7 @@ from typing import Any
 
 import torch
 
-from trainer_core.context import CtxVar, Lifecycle
+from trainer_core.engine.context import CtxVar, Lifecycle
 from trainer_core.errors import ConfigError
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from trainer_core.context import CtxVar, Lifecycle
+from trainer_core.engine.context import CtxVar, Lifecycle
 from trainer_core.errors import ConfigError
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from trainer_core.context import CtxVar, Lifecycle
+from trainer_core.engine.context import CtxVar, Lifecycle
 
 NAMES = ("ys_true", "ys_prob")
 

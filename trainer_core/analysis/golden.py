@@ -10,28 +10,28 @@ the file the first time and fails with the diff when the behaviour drifts.
 from __future__ import annotations
 
 import difflib
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import yaml
 
-from trainer_core.errors import HookscopeError
-from trainer_core.hooks import describe_hook
-from trainer_core.points import HOOK, HOOK_DONE, Point
-from trainer_core.registry import Registry, hook_ref
-from trainer_core.triggers import TRIGGERS
+from trainer_core.engine.hooks import Hook, describe_hook
+from trainer_core.engine.points import HOOK, HOOK_DONE, Point
+from trainer_core.engine.triggers import TRIGGERS
 
 _Key = tuple[str, str, int]
 
 
 class BehaviourRecorder:
-    """Observe points; remember what each hook wrote (attribute -> lifecycle)."""
+    """Observe points; remember what each hook wrote (attribute -> lifecycle).
 
-    def __init__(self, trainer: Any, *, registry: Registry | None = None,
-                 base_dir: str | Path | None = None) -> None:
+    ``name`` writes a hook in the recording (a config passes its registry's reference, so
+    the file reads like the config); by default the hook's qualified name.
+    """
+
+    def __init__(self, trainer: Any, *, name: Callable[[Hook], str] | None = None) -> None:
         self.trainer = trainer
-        self.registry = registry
-        self.base_dir = base_dir
+        self._name = name or (lambda hook: describe_hook(hook).qualname)
         self.writes: dict[_Key, dict[str, str]] = {}
         self.calls: dict[_Key, int] = {}
         self._pending: Point | None = None
@@ -51,13 +51,6 @@ class BehaviourRecorder:
             for name in ctx.written_by(hook_point):
                 lifecycle = ctx.lifecycle_of(name)
                 seen[name] = lifecycle.value if lifecycle is not None else "plain"
-
-    def _name(self, hook: Any) -> str:
-        try:
-            return hook_ref(hook, registry=self.registry, trainer=self.trainer,
-                            base_dir=self.base_dir)
-        except HookscopeError:
-            return describe_hook(hook).qualname
 
     def as_data(self) -> dict[str, Any]:
         """{hook_sets: {label: {trigger: [{hook, calls, writes}]}}} in pipeline order."""

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 from trainer_core.errors import did_you_mean
 
 if TYPE_CHECKING:
-    from trainer_core.points import Point
+    from trainer_core.engine.points import Point
 
 
 class Lifecycle(StrEnum):

@@ -14,11 +14,11 @@ from enum import StrEnum
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
-from trainer_core.hooks import Hook, HookInfo, describe_hook, hook_name
+from trainer_core.engine.hooks import Hook, HookInfo, describe_hook, hook_name
 
 if TYPE_CHECKING:
+    from trainer_core.engine.routine import RoutineRun
     from trainer_core.errors import HookError
-    from trainer_core.routine import RoutineRun
 
 
 class PointKind(StrEnum):

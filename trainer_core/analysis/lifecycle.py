@@ -27,12 +27,12 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from trainer_core.context import ROUTINE_MANAGED, Context, Lifecycle
-from trainer_core.hooks import HookInfo, describe_hook
-from trainer_core.points import HOOK_DONE, Point
-from trainer_core.routine import LaneResult, RoutineRun
-from trainer_core.triggers import BATCH_TRIGGERS
-from trainer_core.values import format_bytes, holds_graph, length, nbytes
+from trainer_core.analysis.values import format_bytes, holds_graph, length, nbytes
+from trainer_core.engine.context import ROUTINE_MANAGED, Context, Lifecycle
+from trainer_core.engine.hooks import HookInfo, describe_hook
+from trainer_core.engine.points import HOOK_DONE, Point
+from trainer_core.engine.routine import LaneResult, RoutineRun
+from trainer_core.engine.triggers import BATCH_TRIGGERS
 
 _BATCH_TRIGGERS = frozenset(BATCH_TRIGGERS)
 _MANAGED = frozenset(ROUTINE_MANAGED)

@@ -13,7 +13,7 @@
         - move: {trigger: on_batch_end, hook: log_loss, to: 0}   # or before: / after: a hook,
                                                                  # optionally to_trigger:
         - reset: {trigger: on_fit_end}                           # or hook: NAME for just those
-      pipeline: {train: {...}, eval: {...}}      # a full pipeline instead (trainer_core.pipeline)
+      pipeline: {train: {...}, eval: {...}}      # a full pipeline (config/pipeline.py)
 
 Each edit goes through the trainer's HookSet methods, so the rules are the engine's (e.g.
 ``before`` inserts immediately before the named hook). Errors name the edit's key path
@@ -27,12 +27,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from trainer_core.config.pipeline import PipelineError, apply_pipeline
+from trainer_core.config.registry import Registry, resolve_hook
+from trainer_core.engine.hooks import Hook, HookSet
+from trainer_core.engine.triggers import as_trigger
 from trainer_core.errors import ConfigError, HookscopeError, did_you_mean
-from trainer_core.hooks import Hook, HookSet
-from trainer_core.pipeline import PipelineError, apply_pipeline
-from trainer_core.registry import Registry, resolve_hook
 from trainer_core.schema import Locate, build, fail
-from trainer_core.triggers import as_trigger
 
 Resolve = Callable[[str], Hook]
 

@@ -29,16 +29,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from trainer_core.datasets import DataSpec, load_data
+from trainer_core.config.datasets import DataSpec, load_data
+from trainer_core.config.hook_section import apply_hook_section
+from trainer_core.config.models import ModelSpec, build_model
+from trainer_core.config.registry import Registry
+from trainer_core.config.yaml_source import YamlDocument, load_yaml
 from trainer_core.errors import ConfigError, did_you_mean
-from trainer_core.hook_edits import apply_hook_section
-from trainer_core.models import ModelSpec, build_model
 from trainer_core.packs import install_packs
-from trainer_core.registry import Registry
 from trainer_core.schema import Locate, build, fail
-from trainer_core.settings import CriterionSettings, EvalSettings, TrainerConfig
-from trainer_core.trainer import Trainer
-from trainer_core.yaml_source import YamlDocument, load_yaml
+from trainer_core.trainers.base import Trainer
+from trainer_core.trainers.settings import CriterionSettings, EvalSettings, TrainerConfig
 
 _TRAINER_CONFIG_KEYS = tuple(f.name for f in dataclasses.fields(TrainerConfig))
 _OWN_KEYS = ("name", "device", "data", "model", "trainer", "packs", "hooks")
@@ -178,8 +178,8 @@ def load_spec(path: str | Path, overrides: Mapping[str, Any] | None = None) -> E
 
 def build_experiment(spec: ExperimentSpec, *, registry: Registry | None = None) -> Experiment:
     """Load the data, build the model and trainer, install packs, apply hook edits."""
-    from trainer_core.multi_model import MultiModelTrainer
-    from trainer_core.torch_trainer import TorchTrainer
+    from trainer_core.trainers.multi_model import MultiModelTrainer
+    from trainer_core.trainers.torch_trainer import TorchTrainer
 
     registry = registry or default_registry()
     config = spec.trainer_config

@@ -23,8 +23,8 @@ from typing import Any, ClassVar
 import numpy as np
 import torch
 
+from trainer_core.config.registry import load_object
 from trainer_core.errors import ConfigError, did_you_mean
-from trainer_core.registry import load_object
 
 Arrays = tuple[np.ndarray, np.ndarray]
 SPLIT_NAMES = ("train", "val", "test")

@@ -23,8 +23,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from trainer_core.engine.hooks import Hook, check_hook, describe_hook, hook_name
 from trainer_core.errors import HookscopeError, UnresolvedReference, did_you_mean
-from trainer_core.hooks import Hook, check_hook, hook_name
 
 REF_FORMS = ("a hook name, 'package.module:function' or 'path/to/file.py:function' "
              "(relative to the config file)")
@@ -42,7 +42,7 @@ class Registry:
     @classmethod
     def with_defaults(cls) -> Registry:
         """A registry holding the TorchTrainer default hooks under their names."""
-        from trainer_core.torch_trainer import TorchTrainer
+        from trainer_core.trainers.torch_trainer import TorchTrainer
 
         registry = cls()
         for name in vars(TorchTrainer):
@@ -155,6 +155,15 @@ def hook_ref(hook: Hook, *, registry: Registry | None = None, trainer: Any = Non
     if same is not hook and same != hook:
         raise UnresolvedReference(name, f"'{candidate}' does not lead back to this hook")
     return candidate
+
+
+def hook_ref_or_qualname(hook: Hook, *, registry: Registry | None = None, trainer: Any = None,
+                         base_dir: str | Path | None = None) -> str:
+    """:func:`hook_ref` where the hook has one, else its qualified name (for reports)."""
+    try:
+        return hook_ref(hook, registry=registry, trainer=trainer, base_dir=base_dir)
+    except HookscopeError:
+        return describe_hook(hook).qualname
 
 
 # -- loading modules --------------------------------------------------------------------

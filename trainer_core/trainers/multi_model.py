@@ -22,14 +22,14 @@ from typing import Any
 
 import torch
 
-from trainer_core.checkpoint import check_state, load_checkpoint, save_checkpoint
+from trainer_core.engine.hooks import Hook, HookSet
+from trainer_core.engine.routine import Lane
+from trainer_core.engine.triggers import Trigger
 from trainer_core.errors import ConfigError, HookscopeError
-from trainer_core.hooks import Hook, HookSet
-from trainer_core.routine import Lane
-from trainer_core.settings import TrainerConfig
-from trainer_core.torch_trainer import TorchTrainer
-from trainer_core.trainer import _as_hookset, _is_train
-from trainer_core.triggers import Trigger
+from trainer_core.trainers.base import _as_hookset, _is_train
+from trainer_core.trainers.checkpoint import check_state, load_checkpoint, save_checkpoint
+from trainer_core.trainers.settings import TrainerConfig
+from trainer_core.trainers.torch_trainer import TorchTrainer
 
 INTERACT_MODES = ("sequential", "parallel")
 #: The routine modes that have hook sets, in listing order.

@@ -20,8 +20,8 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from trainer_core.engine.triggers import TRIGGERS, Trigger, as_trigger
 from trainer_core.errors import HookSetError, HookSignatureError, describe_type, did_you_mean
-from trainer_core.triggers import TRIGGERS, Trigger, as_trigger
 
 Hook = Callable[[Any], Any]
 HookListener = Callable[["HookChange"], None]

@@ -38,14 +38,14 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
-from trainer_core.context import Context, Lifecycle
+from trainer_core.engine.context import Context, Lifecycle
+from trainer_core.engine.hooks import HookSet, describe_hook, hook_name
+from trainer_core.engine.points import ERROR, HOOK, HOOK_DONE, TRIGGER, Point, make_point
+from trainer_core.engine.triggers import TRIGGERS
 from trainer_core.errors import HookError, HookscopeError
-from trainer_core.hooks import HookSet, describe_hook, hook_name
-from trainer_core.points import ERROR, HOOK, HOOK_DONE, TRIGGER, Point, make_point
-from trainer_core.triggers import TRIGGERS
 
 if TYPE_CHECKING:
-    from trainer_core.hooks import Hook
+    from trainer_core.engine.hooks import Hook
 
 (ON_FIT_START, ON_EPOCH_START, ON_BATCH_START, ON_BATCH_FORWARD, ON_BATCH_BACKWARD,
  ON_BATCH_END, ON_EPOCH_END, ON_FIT_END) = TRIGGERS

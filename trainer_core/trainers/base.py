@@ -11,12 +11,12 @@ from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from typing import Any
 
-from trainer_core.context import MODE, Context
+from trainer_core.engine.context import MODE, Context
+from trainer_core.engine.hooks import Hook, HookSet
+from trainer_core.engine.routine import Lane, LaneResult, RoutinePlan, RoutineRun
+from trainer_core.engine.triggers import TRIGGERS, Trigger
 from trainer_core.errors import DataSplitError, HookscopeError
-from trainer_core.hooks import Hook, HookSet
-from trainer_core.routine import Lane, LaneResult, RoutinePlan, RoutineRun
-from trainer_core.settings import TrainerConfig
-from trainer_core.triggers import TRIGGERS, Trigger
+from trainer_core.trainers.settings import TrainerConfig
 
 SPLITS = ("train", "val", "test")
 #: Modes whose routines update the model (their own hook sets, gradients on, model.train()).

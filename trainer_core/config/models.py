@@ -17,8 +17,8 @@ from typing import Any, ClassVar
 import torch
 from torch import nn
 
+from trainer_core.config.registry import load_object
 from trainer_core.errors import ConfigError, did_you_mean
-from trainer_core.registry import load_object
 
 
 @dataclass(frozen=True)

@@ -27,11 +27,11 @@ from typing import Any
 
 import yaml
 
+from trainer_core.config.registry import Registry, hook_ref, resolve_hook
+from trainer_core.engine.hooks import Hook, HookInfo, HookSet, describe_hook
+from trainer_core.engine.triggers import TRIGGERS, as_trigger
 from trainer_core.errors import HookscopeError, did_you_mean
 from trainer_core.files import atomic_write_text
-from trainer_core.hooks import Hook, HookInfo, HookSet, describe_hook
-from trainer_core.registry import Registry, hook_ref, resolve_hook
-from trainer_core.triggers import TRIGGERS, as_trigger
 
 
 class PipelineError(HookscopeError, ValueError):

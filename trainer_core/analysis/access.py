@@ -23,11 +23,11 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from trainer_core.context import Context
+from trainer_core.engine.context import Context
+from trainer_core.engine.hooks import Hook, hook_function, hook_name
+from trainer_core.engine.points import Point
+from trainer_core.engine.triggers import TRIGGERS
 from trainer_core.errors import HookError
-from trainer_core.hooks import Hook, hook_function, hook_name
-from trainer_core.points import Point
-from trainer_core.triggers import TRIGGERS
 
 #: Context methods: ``ctx.get(...)`` is a call, not a read of an attribute named "get".
 _CTX_METHODS = frozenset(n for n in dir(Context) if not n.startswith("_"))
