@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 
 from trainer_core.engine.context import (
     LIFECYCLE,
-    MODE,
     Context,
     CtxVar,
     Lifecycle,
@@ -24,6 +23,7 @@ from trainer_core.engine.context import (
     VarRecord,
 )
 from trainer_core.engine.hooks import HookChange, HookInfo, HookSet, describe_hook, hook_name
+from trainer_core.engine.modes import MODE
 from trainer_core.engine.points import Point, PointKind
 from trainer_core.engine.routine import LaneResult, RoutinePlan, RoutineRun
 from trainer_core.engine.triggers import BATCH_TRIGGERS, TRIGGERS, Trigger, as_trigger

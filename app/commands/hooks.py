@@ -28,13 +28,13 @@ def main(args: argparse.Namespace) -> int:
     rows = describe_pipeline(experiment.trainer)
     if args.json:
         print_json({"config": str(args.config), "hooks": [
-            {"hook_set": r.label, "mode": r.mode, "model": r.model_idx, "trigger": r.trigger,
+            {"hook_set": r.label, "mode": r.kind, "model": r.model_idx, "trigger": r.trigger,
              "position": r.position, "hook": r.info.name, "qualname": r.info.qualname,
              "module": r.info.module, "location": r.info.location} for r in rows]})
         return EXIT_OK
     console = out_console()
     console.print(f"[bold]{experiment.name}[/] ({relative(args.config)})")
-    labels = [hs.label for _, _, hs in experiment.trainer.hook_sets()]
+    labels = [ref.label for ref in experiment.trainer.hook_sets()]
     by_label = {label: list(group) for label, group in groupby(rows, key=lambda r: r.label)}
     for label in labels:
         table = Table(title=f"{label} hooks", title_justify="left")

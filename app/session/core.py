@@ -439,7 +439,7 @@ class DebugSession:
             if decision not in ("retry", "skip", "remove"):
                 raise SessionError(f"decision must be retry, skip or remove, got {decision!r}")
             if decision == "remove":
-                hookset = self._lane_hookset(point)
+                hookset = point.run.hookset_of(point.model_idx)
                 position = position_of(point, hookset[point.trigger])
                 if position >= 0:  # an edit may have taken it out already
                     self.edits.apply(Remove(point.trigger, position, mode=run.mode,
@@ -450,12 +450,6 @@ class DebugSession:
             self.log.append(f"{decision}: {point.hook_name}")
         return self._advance(lambda p: True, decision, breakpoints=False)
 
-    def _lane_hookset(self, point: Point) -> HookSet:
-        for model_idx, hookset in point.run.lanes:
-            if model_idx == point.model_idx:
-                return hookset
-        return point.run.lanes[0][1]
-
     # -- breakpoints -------------------------------------------------------------------
     def add_breakpoint(self, trigger: str | None = None, hook: str | None = None,
                        condition: str | None = None) -> Breakpoint:
@@ -463,8 +457,8 @@ class DebugSession:
         if hook is not None and not self._known_hook_name(hook):
             self.log.append(f"note: no hook named {hook} is in any hook set yet")
         bp = self.breakpoints.add(trigger, hook, condition)
-        written = {name for _, _, hookset in self.trainer.hook_sets() for t in TRIGGERS
-                   for h in hookset[t] for name in self.access.access(h).writes}
+        written = {name for ref in self.trainer.hook_sets() for t in TRIGGERS
+                   for h in ref.hookset[t] for name in self.access.access(h).writes}
         unknown = [n for n in bp.reads if n not in self.ctx and n not in written]
         if unknown:
             self.log.append(f"note: breakpoint #{bp.id} reads {', '.join(unknown)}, which no "
@@ -477,7 +471,7 @@ class DebugSession:
         return self.breakpoints.toggle(trigger, hook)
 
     def _known_hook_name(self, name: str) -> bool:
-        return any(name in hs.names(t) for _, _, hs in self.trainer.hook_sets()
+        return any(name in ref.hookset.names(t) for ref in self.trainer.hook_sets()
                    for t in TRIGGERS)
 
     # -- edits ---------------------------------------------------------------------------
@@ -579,7 +573,7 @@ class DebugSession:
         """Replace every hook set by a pipeline file's (one undoable step)."""
         from trainer_core.config.pipeline import load_pipeline
 
-        sets = [hs for _, _, hs in self.trainer.hook_sets()]
+        sets = self.trainer.distinct_hook_sets()
         before = [hs.snapshot() for hs in sets]
         load_pipeline(self.trainer, path, registry=self.registry)
         states = [(hs, old, hs.snapshot()) for hs, old in zip(sets, before, strict=True)
@@ -618,7 +612,7 @@ class DebugSession:
         hookset = self.hookset(mode, model_idx)
         point = self.point
         current = point if point is not None and point.run is self.run and \
-            self._lane_hookset(point) is hookset else None
+            point.run.hookset_of(point.model_idx) is hookset else None
         return hook_tree(hookset, current, self.breakpoints, self.edits.marks_of(hookset))
 
     def variables(self) -> list[VarRow]:

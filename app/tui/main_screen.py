@@ -38,16 +38,11 @@ from app.tui.modals import (
 )
 from app.tui.panel import TextPanel, hold_cursors
 from trainer_core.config.registry import TRAINER_HOOK_PREFIX
+from trainer_core.engine.modes import hookset_kind
 from trainer_core.engine.triggers import TRIGGERS
 from trainer_core.errors import HookscopeError
-from trainer_core.trainers.base import TRAINING_MODES
 
 NodeData = tuple[str, int]  # (trigger, position); position -1 for the trigger itself
-
-def view_mode_of(routine_mode: str) -> str:
-    """The hook set a routine runs: its own for train and finetune, eval for val and test."""
-    return routine_mode if routine_mode in TRAINING_MODES else "eval"
-
 
 #: The smallest terminal the layout fits without hiding a pane.
 MIN_SIZE = (120, 36)
@@ -102,7 +97,7 @@ class MainScreen(Screen[None]):
         self.session = session
         self.show_timings = show_timings
         self.pipeline_path = pipeline_path or f"{Path(session.name).stem}.pipeline.yaml"
-        self.view_mode = view_mode_of(session.mode)
+        self.view_mode = hookset_kind(session.mode)
         self.view_model = 0
         self._structure: list[tuple[str, int, str]] = []
         self._sort: tuple[str, bool] | None = None
@@ -522,13 +517,13 @@ class MainScreen(Screen[None]):
         except HookscopeError as exc:
             self.note(f"cannot start {mode}/{split}: {exc}")
             return
-        self.view_mode = view_mode_of(mode)
+        self.view_mode = hookset_kind(mode)
         self.refresh_view()
 
     # -- view ----------------------------------------------------------------------------
     def action_toggle_mode(self) -> None:
         """Show the next hook set: train, eval, then finetune when the trainer has one."""
-        modes = list(dict.fromkeys(mode for mode, _, _ in self.session.trainer.hook_sets()))
+        modes = list(dict.fromkeys(ref.kind for ref in self.session.trainer.hook_sets()))
         at = modes.index(self.view_mode) if self.view_mode in modes else -1
         self.view_mode = modes[(at + 1) % len(modes)]
         self.refresh_tree()

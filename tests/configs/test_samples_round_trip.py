@@ -27,7 +27,7 @@ def test_export_then_load_gives_identical_hook_sets(path, tmp_path):
     fresh = load_experiment(path, {"train.local_update_steps": 1, "hooks": None, "packs": None})
     load_pipeline(fresh.trainer, out, registry=fresh.registry, base_dir=experiment.base_dir)
     mine = [(label, hs.snapshot()) for label, _, hs in
-            ((hs.label, i, hs) for _, i, hs in experiment.trainer.hook_sets())]
+            ((r.label, r.model_idx, r.hookset) for r in experiment.trainer.hook_sets())]
     theirs = [(label, hs.snapshot()) for label, _, hs in
-              ((hs.label, i, hs) for _, i, hs in fresh.trainer.hook_sets())]
+              ((r.label, r.model_idx, r.hookset) for r in fresh.trainer.hook_sets())]
     assert mine == theirs

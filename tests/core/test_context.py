@@ -116,7 +116,7 @@ def test_nested_routine_gets_a_clean_scope_and_gives_the_outer_one_back():
     ctx = Context()
     ctx.__dict__.update(cur_mode="train", cur_epoch_i=3)
     ctx.num_samples = CtxVar(10, Lifecycle.ROUTINE)
-    token = ctx.enter_routine()
+    token = ctx.enter_routine("test", "test")
     assert "num_samples" not in ctx
     ctx.num_samples = CtxVar(99, Lifecycle.ROUTINE)
     ctx.cur_mode = "test"

@@ -104,7 +104,7 @@ def test_every_model_has_its_own_finetune_set():
                         config=tiny_config(**{"finetune": {"before_eval": True,
                                                           "local_update_steps": 1}}))
     trainer = MultiModelTrainer(2, "parallel", base_trainer=base)
-    labels = [hs.label for mode, _, hs in trainer.hook_sets() if mode == "finetune"]
+    labels = [ref.label for ref in trainer.hook_sets() if ref.kind == "finetune"]
     assert labels == ["finetune[0]", "finetune[1]"]
     seen = []
     trainer.register_hook_in_ft(lambda ctx: seen.append(ctx.cur_model_idx), "on_fit_end",
@@ -123,7 +123,7 @@ def test_edits_address_one_models_hook_set():
     assert trainer.hook_set("train", 0).names("on_batch_forward")[0] == \
         "_hook_on_batch_forward_regularizer"
     assert trainer.hook_set("train", 1).names("on_batch_forward")[0] == "_hook_on_batch_forward"
-    assert [hs.label for _, _, hs in trainer.hook_sets()] == ["train[0]", "train[1]",
+    assert [ref.label for ref in trainer.hook_sets()] == ["train[0]", "train[1]",
                                                               "eval[0]", "eval[1]"]
     with pytest.raises(HookscopeError, match=r"model_idx 2 is out of range.*0\.\.1"):
         trainer.hook_set("train", 2)

@@ -100,8 +100,8 @@ def test_export_then_load_gives_identical_hook_sets(tmp_path, make_trainer, hook
 
     other = make_trainer()
     load_pipeline(other, path)
-    for (_, _, mine), (_, _, theirs) in zip(trainer.hook_sets(), other.hook_sets(), strict=True):
-        assert theirs.same_hooks(mine.snapshot())
+    for mine, theirs in zip(trainer.hook_sets(), other.hook_sets(), strict=True):
+        assert theirs.hookset.same_hooks(mine.hookset.snapshot())
     assert other.train()[2]["train_total"] == 80
 
 
@@ -116,7 +116,7 @@ def test_multi_model_pipeline_round_trip(tmp_path):
     assert fresh.hook_set("train", 1).names("on_fit_end") == []
     assert fresh.hook_set("train", 0).names("on_fit_end") == ["_hook_on_fit_end"]
     apply_pipeline(fresh, {"train": {"on_fit_start": ["_hook_on_fit_start_init"]}})
-    assert all(hs.names("on_batch_end") == [] for m, _, hs in fresh.hook_sets() if m == "train")
+    assert all(hs.names("on_batch_end") == [] for hs in fresh.hook_sets_of("train"))
 
 
 @pytest.mark.parametrize(("mapping", "match"), [
@@ -128,10 +128,10 @@ def test_multi_model_pipeline_round_trip(tmp_path):
 ])
 def test_bad_pipeline_names_the_key_and_changes_nothing(make_trainer, mapping, match):
     trainer = make_trainer()
-    before = [hs.snapshot() for _, _, hs in trainer.hook_sets()]
+    before = [ref.hookset.snapshot() for ref in trainer.hook_sets()]
     with pytest.raises(PipelineError, match=match):
         apply_pipeline(trainer, {"eval": {}, **mapping})
-    assert [hs.snapshot() for _, _, hs in trainer.hook_sets()] == before
+    assert [ref.hookset.snapshot() for ref in trainer.hook_sets()] == before
 
 
 def test_describe_pipeline_lists_every_hook_with_its_location(make_trainer):

@@ -320,7 +320,7 @@ def test_finetune_runs_its_own_hook_set_steps_and_optimizer(make_trainer):
         "finetune": {"before_eval": True, "local_update_steps": 3, "batch_or_epoch": "batch",
                      "optimizer": {"type": "SGD", "lr": 0.01}}})
     assert trainer.finetune_enabled
-    assert [m for m, _, _ in trainer.hook_sets()] == ["train", "eval", "finetune"]
+    assert [ref.kind for ref in trainer.hook_sets()] == ["train", "eval", "finetune"]
     assert trainer.hooks_in_ft.names("on_batch_forward") == \
         trainer.hooks_in_train.names("on_batch_forward")
     seen = []
@@ -337,10 +337,10 @@ def test_finetune_runs_its_own_hook_set_steps_and_optimizer(make_trainer):
 def test_finetune_is_off_unless_configured_or_used(make_trainer):
     trainer = make_trainer(40, 0)
     assert not trainer.finetune_enabled
-    assert [m for m, _, _ in trainer.hook_sets()] == ["train", "eval"]
+    assert [ref.kind for ref in trainer.hook_sets()] == ["train", "eval"]
     assert trainer.finetune()[0] == 0  # an empty hook set counts nothing, as in FS
     trainer.register_hook_in_ft(lambda ctx: None, "on_fit_end")
-    assert [m for m, _, _ in trainer.hook_sets()][-1] == "finetune"
+    assert [ref.kind for ref in trainer.hook_sets()][-1] == "finetune"
 
 
 def test_a_bad_finetune_section_is_named_by_its_key_path(make_trainer):

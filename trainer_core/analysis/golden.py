@@ -43,8 +43,7 @@ class BehaviourRecorder:
         elif point.kind is HOOK_DONE and self._pending is not None:
             hook_point, self._pending = self._pending, None
             ctx = point.run.ctx
-            label = point.run.lanes[point.model_idx if point.run.parallel or
-                                    len(point.run.lanes) > 1 else 0][1].label
+            label = point.run.hookset_of(point.model_idx).label
             key = (label, point.trigger, point.position)
             self.calls[key] = self.calls.get(key, 0) + 1
             seen = self.writes.setdefault(key, {})
@@ -55,7 +54,7 @@ class BehaviourRecorder:
     def as_data(self) -> dict[str, Any]:
         """{hook_sets: {label: {trigger: [{hook, calls, writes}]}}} in pipeline order."""
         sets: dict[str, Any] = {}
-        for _, _, hookset in self.trainer.hook_sets():
+        for hookset in self.trainer.distinct_hook_sets():
             triggers: dict[str, Any] = {}
             for trigger in TRIGGERS:
                 entries = []

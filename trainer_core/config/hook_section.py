@@ -159,13 +159,10 @@ EDITS: dict[str, type] = {"insert": InsertEdit, "remove": RemoveEdit, "replace":
 
 
 def _targets(trainer: Any, label: str, path: str, locate: Locate | None) -> list[HookSet]:
-    sets = {hookset.label: hookset for _, _, hookset in trainer.hook_sets()}
-    if label in sets:
-        return [sets[label]]
-    by_mode = [hs for mode, _, hs in trainer.hook_sets() if mode == label]
-    if by_mode:
-        return by_mode
-    known = sorted({*sets, *(m for m, _, _ in trainer.hook_sets()), "pipeline"})
+    targets = trainer.hook_sets_labelled(label)
+    if targets:
+        return targets
+    known = [*trainer.hookset_labels(), "pipeline"]
     enable = ("; the finetune hook set exists once the config sets finetune.before_eval: true"
               if label.startswith("finetune") else "")
     raise fail(f"unknown hook set '{label}'{did_you_mean(label, known)}; use: "

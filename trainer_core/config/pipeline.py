@@ -47,7 +47,7 @@ class PipelineEntry:
     """One hook at one position of one trigger of one hook set."""
 
     label: str
-    mode: str
+    kind: str
     model_idx: int
     trigger: str
     position: int
@@ -57,20 +57,20 @@ class PipelineEntry:
 
 def describe_pipeline(trainer: Any) -> list[PipelineEntry]:
     """Every hook of every hook set, in run order: (set, trigger, position, where defined)."""
-    return [PipelineEntry(hookset.label, mode, model_idx, trigger, position, hook,
+    return [PipelineEntry(ref.label, ref.kind, ref.model_idx, trigger, position, hook,
                           describe_hook(hook))
-            for mode, model_idx, hookset in trainer.hook_sets()
+            for ref in trainer.hook_sets()
             for trigger in TRIGGERS
-            for position, hook in enumerate(hookset[trigger])]
+            for position, hook in enumerate(ref.hookset[trigger])]
 
 
 def pipeline_mapping(trainer: Any, *, registry: Registry | None = None,
                      base_dir: str | Path | None = None) -> dict[str, dict[str, list[str]]]:
     """{label: {trigger: [hook reference, ...]}} for every hook set (empty triggers left out)."""
-    return {hookset.label: {trigger: [hook_ref(h, registry=registry, trainer=trainer,
-                                               base_dir=base_dir) for h in hookset[trigger]]
-                            for trigger in TRIGGERS if hookset[trigger]}
-            for _, _, hookset in trainer.hook_sets()}
+    return {ref.label: {trigger: [hook_ref(h, registry=registry, trainer=trainer,
+                                           base_dir=base_dir) for h in ref.hookset[trigger]]
+                        for trigger in TRIGGERS if ref.hookset[trigger]}
+            for ref in trainer.hook_sets()}
 
 
 def export_pipeline(trainer: Any, path: str | Path, *, registry: Registry | None = None,
@@ -107,16 +107,12 @@ def resolve_pipeline(trainer: Any, mapping: Mapping[str, Any], *,
     """Check a whole pipeline mapping and resolve its references, changing nothing."""
     if not isinstance(mapping, Mapping):
         raise PipelineError("must be a mapping of hook-set labels", key_path=key_path)
-    sets = {hookset.label: hookset for _, _, hookset in trainer.hook_sets()}
-    by_mode: dict[str, list[HookSet]] = {}
-    for mode, _, hookset in trainer.hook_sets():
-        by_mode.setdefault(mode, []).append(hookset)
     plan: list[tuple[HookSet, dict[str, tuple]]] = []
     for label, triggers in mapping.items():
         path = f"{key_path}.{label}"
-        targets = [sets[label]] if label in sets else by_mode.get(label, [])
+        targets = trainer.hook_sets_labelled(str(label))
         if not targets:
-            known = sorted(set(sets) | set(by_mode))
+            known = trainer.hookset_labels()
             raise PipelineError(f"unknown hook set '{label}'{did_you_mean(str(label), known)}; "
                                 f"this trainer has: {', '.join(known)}", key_path=path)
         if not isinstance(triggers, Mapping):

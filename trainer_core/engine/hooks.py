@@ -115,6 +115,21 @@ class HookChange:
     after: Mapping[str, tuple[Hook, ...]]
 
 
+@dataclass(frozen=True, slots=True)
+class HookSetRef:
+    """One of a trainer's hook sets, as ``Trainer.hook_sets()`` lists it.
+
+    ``kind`` is 'train', 'eval' or 'finetune'; ``label`` names it in configs, pipelines and
+    the debugger ('train', or 'train[1]' for model 1 of a multi-model trainer). Several
+    refs may share one HookSet (FederatedScope's FedEM gives every model model 0's set).
+    """
+
+    kind: str
+    model_idx: int
+    label: str
+    hookset: HookSet
+
+
 class HookSet(Mapping[str, tuple[Hook, ...]]):
     """Ordered hooks per trigger for one mode; FederatedScope's ``hooks_in_train`` shape.
 

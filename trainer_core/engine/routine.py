@@ -36,9 +36,9 @@ from collections import deque
 from collections.abc import Callable, Generator, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
-from trainer_core.engine.context import Context, Lifecycle
+from trainer_core.engine.context import Context, Lifecycle, set_current_point
 from trainer_core.engine.hooks import HookSet, describe_hook, hook_name
 from trainer_core.engine.points import ERROR, HOOK, HOOK_DONE, TRIGGER, Point, make_point
 from trainer_core.engine.triggers import TRIGGERS
@@ -55,7 +55,15 @@ _BATCH, _EPOCH, _ROUTINE = Lifecycle.BATCH, Lifecycle.EPOCH, Lifecycle.ROUTINE
 #: What a consumer may answer at an ERROR point.
 ERROR_DECISIONS = ("retry", "skip")
 
-Lane = tuple[int, HookSet]
+
+
+class Lane(NamedTuple):
+    """One model's part of a routine: its index and the hook set it runs."""
+
+    model_idx: int
+    hookset: HookSet
+
+
 PointStream = Generator[Point, None, None]
 
 
@@ -159,7 +167,7 @@ class RoutineRun:
         self.ctx = host.ctx
         self.mode = mode
         self.split = split
-        self.lanes = tuple(lanes)
+        self.lanes = tuple(Lane(*lane) for lane in lanes)
         self.plan = plan
         self.parallel = parallel
         self.results: list[LaneResult] = []
@@ -196,6 +204,13 @@ class RoutineRun:
             raise HookscopeError(f"decision must be one of {ERROR_DECISIONS}, got {decision!r}")
         self._decision = decision
 
+    def hookset_of(self, model_idx: int) -> HookSet:
+        """The hook set model ``model_idx`` runs in this routine."""
+        for lane in self.lanes:
+            if lane.model_idx == model_idx:
+                return lane.hookset
+        raise HookscopeError(f"model {model_idx} has no lane in {self!r}")
+
     # -- the generator -----------------------------------------------------------------
     def _groups(self) -> list[tuple[Lane, ...]]:
         """Parallel: one group of every lane. Sequential: a group (a routine) per lane."""
@@ -205,11 +220,8 @@ class RoutineRun:
         # One flat generator: each point costs one frame resume (measured with callgrind;
         # nested `yield from` levels cost one resume per level per point).
         ctx, host, guard, plan = self.ctx, self.host, self._guard, self.plan
-        set_point, new = object.__setattr__, make_point
-        token = ctx.enter_routine()
-        d = ctx.__dict__
-        d["cur_mode"] = self.mode
-        d["cur_split"] = self.split
+        new, set_point, move = make_point, set_current_point, ctx.set_position
+        token = ctx.enter_routine(self.mode, self.split)
         mode_token = host._enter_mode(self.mode)
         try:
             for group in self._groups():
@@ -222,8 +234,7 @@ class RoutineRun:
                         if step is _BATCH or step is _EPOCH:
                             release(step)
                             continue
-                        d["cur_epoch_i"] = epoch_i
-                        d["cur_batch_i"] = batch_i
+                        move(epoch_i, batch_i)
                         for model_idx, hookset in group:
                             if switch is not None:
                                 switch(model_idx)
@@ -232,9 +243,9 @@ class RoutineRun:
                             for position, hook in enumerate(hookset._hooks[step]):
                                 point = new(Point, (HOOK, self, step, epoch_i, batch_i,
                                                     model_idx, hook, position, None))
-                                set_point(ctx, "_point", point)
+                                set_point(ctx, point)
                                 yield point
-                                try:
+                                try:  # self._call(hook), inlined: a frame less per hook
                                     if guard is None:
                                         hook(ctx)
                                     else:
@@ -251,7 +262,7 @@ class RoutineRun:
                 finally:
                     for lifecycle in (_BATCH, _EPOCH, _ROUTINE):
                         ctx.release_all_lanes(lifecycle)
-                    d["cur_epoch_i"] = d["cur_batch_i"] = None
+                    move(None, None)
             self.finished = True
         finally:
             host._exit_mode(mode_token)
@@ -269,7 +280,7 @@ class RoutineRun:
     def _recover(self, point: Point, exc: Exception) -> Generator[Point, None, bool]:
         """Yield ERROR points until the consumer retries successfully or skips."""
         hook: Hook = point.hook  # type: ignore[assignment]
-        hookset = dict(self.lanes)[point.model_idx]
+        hookset = self.hookset_of(point.model_idx)
         while True:
             missing = self._missing(exc)
             error = HookError(exc, hook_name=hook_name(hook),
@@ -289,13 +300,17 @@ class RoutineRun:
                 raise error from exc
             if decision == "skip":
                 return False
-            object.__setattr__(self.ctx, "_point", point)
+            set_current_point(self.ctx, point)
             try:
-                if self._guard is None:
-                    hook(self.ctx)
-                else:
-                    with self._guard():
-                        hook(self.ctx)
+                self._call(hook)
                 return True
             except Exception as again:
                 exc = again
+
+    def _call(self, hook: Hook) -> None:
+        """Run a hook outside the hot loop (a retry), under the mode's guard."""
+        if self._guard is None:
+            hook(self.ctx)
+        else:
+            with self._guard():
+                hook(self.ctx)

@@ -51,9 +51,7 @@ def install(trainer: Any, clip: float = 1.0, noise_multiplier: float = 1.0,
     ctx.dp_clip = float(clip)
     ctx.dp_noise_multiplier = float(noise_multiplier)
     ctx.dp_generator = torch.Generator().manual_seed(seed)
-    for mode, _, hookset in trainer.hook_sets():
-        if mode != "train":
-            continue
+    for hookset in trainer.hook_sets_of("train"):
         if "_hook_on_batch_backward" in hookset.names("on_batch_backward"):
             hookset.replace(dp_clip_and_noise, "on_batch_backward", "_hook_on_batch_backward")
         else:

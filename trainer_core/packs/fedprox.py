@@ -42,9 +42,7 @@ def install(trainer: Any, mu: float = 0.01) -> None:
     if mu < 0:
         raise ConfigError(f"must be >= 0, got {mu}", key_path="packs.fedprox.mu")
     trainer.ctx.prox_mu = float(mu)
-    for mode, _, hookset in trainer.hook_sets():
-        if mode != "train":
-            continue
+    for hookset in trainer.hook_sets_of("train"):
         hookset.register_after(fedprox_store_start_weights, "on_fit_start",
                                "_hook_on_fit_start_init")
         hookset.register_after(fedprox_proximal_term, "on_batch_forward",

@@ -49,6 +49,7 @@ HOOKS = (collect_predictions, concat_predictions)
 def install(trainer: Any) -> None:
     """Add both hooks to every hook set (train and eval, every model): collecting after
     ``_hook_on_batch_end``, concatenating first at ``on_fit_end``."""
-    for _, _, hookset in trainer.hook_sets():
+    for ref in trainer.hook_sets():
+        hookset = ref.hookset
         hookset.register_after(collect_predictions, "on_batch_end", "_hook_on_batch_end")
         hookset.register(concat_predictions, "on_fit_end", insert_pos=0)

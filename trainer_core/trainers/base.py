@@ -11,17 +11,26 @@ from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from typing import Any
 
-from trainer_core.engine.context import MODE, Context
-from trainer_core.engine.hooks import Hook, HookSet
+from trainer_core.engine.context import Context
+from trainer_core.engine.hooks import Hook, HookSet, HookSetRef
+from trainer_core.engine.modes import (
+    HOOKSET_KINDS,
+    MODE,
+    SPLITS,
+    default_split,
+    hookset_kind,
+    is_training,
+)
 from trainer_core.engine.routine import Lane, LaneResult, RoutinePlan, RoutineRun
 from trainer_core.engine.triggers import TRIGGERS, Trigger
 from trainer_core.errors import DataSplitError, HookscopeError
 from trainer_core.trainers.settings import TrainerConfig
 
-SPLITS = ("train", "val", "test")
-#: Modes whose routines update the model (their own hook sets, gradients on, model.train()).
-TRAINING_MODES = (MODE.TRAIN, MODE.FINETUNE)
+#: What a routine may be given as its hook set: a HookSet, or FederatedScope's plain dict.
 HookSetLike = HookSet | Mapping[str, Sequence[Hook]]
+#: The attribute holding each kind's hook set (FederatedScope's names).
+HOOKSET_ATTRIBUTES = {"train": "hooks_in_train", "eval": "hooks_in_eval",
+                      "finetune": "hooks_in_ft"}
 
 
 class Trainer:
@@ -59,8 +68,8 @@ class Trainer:
         splits = ", ".join(f"{s} {self.ctx.get(f'num_{s}_data')} samples / "
                            f"{self.ctx.get(f'num_{s}_batch')} batches"
                            for s in SPLITS if self.has_split(s))
-        hooks = ", ".join(f"{hs.label} {sum(len(h) for h in hs.values())}"
-                          for _, _, hs in self.hook_sets())
+        hooks = ", ".join(f"{ref.label} {sum(len(h) for h in ref.hookset.values())}"
+                          for ref in self.hook_sets())
         return (f"<{type(self).__name__} model={type(self.ctx.model).__name__} "
                 f"models={self.model_nums} splits=[{splits}] hooks=[{hooks}]>")
 
@@ -81,131 +90,167 @@ class Trainer:
     def register_default_hooks_ft(self) -> None:
         """Register the default fine-tuning hooks (none in the base class)."""
 
-    @property
-    def model_nums(self) -> int:
-        """How many internal models (1 unless multi-model)."""
-        return 1
+    #: How many internal models (FederatedScope's attribute; a MultiModelTrainer sets it).
+    model_nums: int = 1
 
     # -- hook sets: FederatedScope's API ----------------------------------------------
+    # Each method is one HookSet operation on the set ``hook_set(kind, model_idx)`` returns;
+    # ``model_idx`` comes last, so a MultiModelTrainer inherits them all and overrides only
+    # the three register methods, where FederatedScope puts ``model_idx`` third.
     def register_hook_in_train(self, new_hook: Hook, trigger: str | Trigger,
                                insert_pos: int | None = None,
                                base_hook: Hook | str | None = None,
                                insert_mode: str = "before") -> int:
         """Add a training hook; see :meth:`HookSet.register` for the position rules."""
-        return self.hooks_in_train.register(new_hook, trigger, insert_pos, base_hook,
-                                            insert_mode)
+        return self._register("train", 0, new_hook, trigger, insert_pos, base_hook, insert_mode)
 
     def register_hook_in_eval(self, new_hook: Hook, trigger: str | Trigger,
                               insert_pos: int | None = None,
                               base_hook: Hook | str | None = None,
                               insert_mode: str = "before") -> int:
         """Add an evaluation hook; see :meth:`HookSet.register` for the position rules."""
-        return self.hooks_in_eval.register(new_hook, trigger, insert_pos, base_hook,
-                                           insert_mode)
+        return self._register("eval", 0, new_hook, trigger, insert_pos, base_hook, insert_mode)
 
     def register_hook_in_ft(self, new_hook: Hook, trigger: str | Trigger,
                             insert_pos: int | None = None,
                             base_hook: Hook | str | None = None,
                             insert_mode: str = "before") -> int:
-        """Add a fine-tuning hook; see :meth:`HookSet.register` for the position rules."""
-        position = self.hook_set("finetune").register(new_hook, trigger, insert_pos, base_hook,
-                                                      insert_mode)
-        self.finetune_enabled = True
+        """Add a fine-tuning hook (this puts the finetune set in use)."""
+        return self._register("finetune", 0, new_hook, trigger, insert_pos, base_hook,
+                              insert_mode)
+
+    def _register(self, kind: str, model_idx: int, new_hook: Hook, trigger: str | Trigger,
+                  insert_pos: int | None, base_hook: Hook | str | None,
+                  insert_mode: str) -> int:
+        position = self.hook_set(kind, model_idx).register(new_hook, trigger, insert_pos,
+                                                           base_hook, insert_mode)
+        if kind == "finetune":
+            self.finetune_enabled = True
         return position
 
     def replace_hook_in_train(self, new_hook: Hook, target_trigger: str | Trigger,
-                              target_hook_name: str) -> tuple[Hook, ...]:
+                              target_hook_name: str, model_idx: int = 0) -> tuple[Hook, ...]:
         """Replace training hooks by name, in place; returns the replaced hooks."""
-        return self.hooks_in_train.replace(new_hook, target_trigger, target_hook_name)
+        return self.hook_set("train", model_idx).replace(new_hook, target_trigger,
+                                                         target_hook_name)
 
     def replace_hook_in_eval(self, new_hook: Hook, target_trigger: str | Trigger,
-                             target_hook_name: str) -> tuple[Hook, ...]:
+                             target_hook_name: str, model_idx: int = 0) -> tuple[Hook, ...]:
         """Replace evaluation hooks by name, in place; returns the replaced hooks."""
-        return self.hooks_in_eval.replace(new_hook, target_trigger, target_hook_name)
+        return self.hook_set("eval", model_idx).replace(new_hook, target_trigger,
+                                                        target_hook_name)
 
     def replace_hook_in_ft(self, new_hook: Hook, target_trigger: str | Trigger,
-                           target_hook_name: str) -> tuple[Hook, ...]:
+                           target_hook_name: str, model_idx: int = 0) -> tuple[Hook, ...]:
         """Replace fine-tuning hooks by name, in place; returns the replaced hooks."""
-        return self.hook_set("finetune").replace(new_hook, target_trigger, target_hook_name)
+        return self.hook_set("finetune", model_idx).replace(new_hook, target_trigger,
+                                                            target_hook_name)
 
     def reset_hook_in_train(self, target_trigger: str | Trigger,
-                            target_hook_name: str | None = None) -> tuple[Hook, ...]:
+                            target_hook_name: str | None = None,
+                            model_idx: int = 0) -> tuple[Hook, ...]:
         """Clear a training trigger, or remove its hooks of one name; returns them."""
-        return self.hooks_in_train.reset(target_trigger, target_hook_name)
+        return self.hook_set("train", model_idx).reset(target_trigger, target_hook_name)
 
     def reset_hook_in_eval(self, target_trigger: str | Trigger,
-                           target_hook_name: str | None = None) -> tuple[Hook, ...]:
+                           target_hook_name: str | None = None,
+                           model_idx: int = 0) -> tuple[Hook, ...]:
         """Clear an evaluation trigger, or remove its hooks of one name; returns them."""
-        return self.hooks_in_eval.reset(target_trigger, target_hook_name)
+        return self.hook_set("eval", model_idx).reset(target_trigger, target_hook_name)
 
     def reset_hook_in_ft(self, target_trigger: str | Trigger,
-                         target_hook_name: str | None = None) -> tuple[Hook, ...]:
+                         target_hook_name: str | None = None,
+                         model_idx: int = 0) -> tuple[Hook, ...]:
         """Clear a fine-tuning trigger, or remove its hooks of one name; returns them."""
-        return self.hook_set("finetune").reset(target_trigger, target_hook_name)
+        return self.hook_set("finetune", model_idx).reset(target_trigger, target_hook_name)
 
     def move_hook_in_train(self, trigger: str | Trigger, position: int, new_position: int,
-                           to_trigger: str | Trigger | None = None) -> None:
+                           to_trigger: str | Trigger | None = None, model_idx: int = 0) -> None:
         """Reorder training hooks (FederatedScope has no equivalent)."""
-        self.hooks_in_train.move(trigger, position, new_position, to_trigger)
+        self.hook_set("train", model_idx).move(trigger, position, new_position, to_trigger)
 
     def move_hook_in_eval(self, trigger: str | Trigger, position: int, new_position: int,
-                          to_trigger: str | Trigger | None = None) -> None:
+                          to_trigger: str | Trigger | None = None, model_idx: int = 0) -> None:
         """Reorder evaluation hooks (FederatedScope has no equivalent)."""
-        self.hooks_in_eval.move(trigger, position, new_position, to_trigger)
+        self.hook_set("eval", model_idx).move(trigger, position, new_position, to_trigger)
 
     def move_hook_in_ft(self, trigger: str | Trigger, position: int, new_position: int,
-                        to_trigger: str | Trigger | None = None) -> None:
+                        to_trigger: str | Trigger | None = None, model_idx: int = 0) -> None:
         """Reorder fine-tuning hooks (FederatedScope has no equivalent)."""
-        self.hook_set("finetune").move(trigger, position, new_position, to_trigger)
+        self.hook_set("finetune", model_idx).move(trigger, position, new_position, to_trigger)
 
+    # -- hook sets: addressing ----------------------------------------------------------
     def hook_set(self, mode: str = "train", model_idx: int = 0) -> HookSet:
-        """The hook set a routine of ``mode`` runs for model ``model_idx``."""
-        if model_idx != 0:
-            raise HookscopeError(f"model_idx {model_idx} is out of range: this trainer has "
-                                 f"one model")
-        if mode == MODE.FINETUNE:
-            return self.hooks_in_ft
-        return self.hooks_in_train if _is_train(mode) else self.hooks_in_eval
+        """The hook set a routine of ``mode`` (or a hook-set kind) runs for ``model_idx``."""
+        sets = self.hook_sets_of(hookset_kind(mode))
+        if isinstance(model_idx, bool) or not isinstance(model_idx, int) \
+                or not 0 <= model_idx < len(sets):
+            raise HookscopeError(f"model_idx {model_idx!r} is out of range: this trainer has "
+                                 f"{self.model_nums} model(s) (0..{self.model_nums - 1})")
+        return sets[model_idx]
 
-    def hook_sets(self) -> list[tuple[str, int, HookSet]]:
-        """Every hook set as (mode, model_idx, hook set): train, eval, then finetune when it
-        is in use (see ``finetune_enabled``)."""
-        sets = [("train", 0, self.hooks_in_train), ("eval", 0, self.hooks_in_eval)]
-        if self.finetune_enabled:
-            sets.append(("finetune", 0, self.hooks_in_ft))
-        return sets
+    def hook_sets_of(self, kind: str) -> list[HookSet]:
+        """One kind's hook sets, one per model (a list of one here)."""
+        return [getattr(self, HOOKSET_ATTRIBUTES[kind])]
+
+    def hookset_label(self, kind: str, model_idx: int) -> str:
+        """How configs, pipelines and the debugger name a hook set ('train', 'eval'...)."""
+        return kind
+
+    def distinct_hook_sets(self) -> list[HookSet]:
+        """The HookSets of :meth:`hook_sets`, each once (models may share one)."""
+        return list({id(ref.hookset): ref.hookset for ref in self.hook_sets()}.values())
+
+    def hook_sets_labelled(self, label: str) -> list[HookSet]:
+        """The hook sets a config or pipeline label names: one set ('train[1]'), or every
+        model's set of a kind ('train'); [] when nothing has that label."""
+        refs = self.hook_sets()
+        exact = [ref.hookset for ref in refs if ref.label == label]
+        return exact or [ref.hookset for ref in refs if ref.kind == label]
+
+    def hookset_labels(self) -> list[str]:
+        """Every label :meth:`hook_sets_labelled` answers, sorted."""
+        return sorted({name for ref in self.hook_sets() for name in (ref.label, ref.kind)})
+
+    def hook_sets(self) -> list[HookSetRef]:
+        """Every hook set: train, eval, then finetune once it is in use (see
+        ``finetune_enabled``), each kind model by model."""
+        kinds = HOOKSET_KINDS if self.finetune_enabled else HOOKSET_KINDS[:2]
+        return [HookSetRef(kind, idx, self.hookset_label(kind, idx), hookset)
+                for kind in kinds for idx, hookset in enumerate(self.hook_sets_of(kind))]
 
     # -- routines -----------------------------------------------------------------------
     def iter_routine(self, mode: str = "train", split: str | None = None,
-                     hooks_set: Any = None) -> RoutineRun:
+                     hooks_set: HookSetLike | None = None) -> RoutineRun:
         """A routine as a stream of points, for the debugger (or for your own loop)."""
-        split = split or ("train" if _is_train(mode) else "test")
+        split = split or default_split(mode)
         self.check_split(split)
         plan = self.plan_for(mode, split)
         return RoutineRun(self, mode, split, self._lanes(mode, hooks_set), plan,
                           parallel=self._parallel())
 
-    def _run_routine(self, mode: str, hooks_set: Any, dataset_name: str | None = None) -> int:
+    def _run_routine(self, mode: str, hooks_set: HookSetLike | None,
+                     dataset_name: str | None = None) -> int:
         """FederatedScope's entry point: run a routine to the end, return its sample count."""
         run = self.iter_routine(mode, dataset_name, hooks_set)
         results = run.drain()
         return results[0].num_samples if results else 0
 
     def train(self, target_data_split_name: str = "train",
-              hooks_set: Any = None) -> tuple[int, Any, dict[str, Any]]:
+              hooks_set: HookSetLike | None = None) -> tuple[int, Any, dict[str, Any]]:
         """Run the training routine; returns (num_samples, model parameters, metrics)."""
         results = self.iter_routine(MODE.TRAIN, target_data_split_name, hooks_set).drain()
         return results[0].num_samples, self.get_model_para(), merge_metrics(results)
 
     def finetune(self, target_data_split_name: str = "train",
-                 hooks_set: Any = None) -> tuple[int, Any, dict[str, Any]]:
+                 hooks_set: HookSetLike | None = None) -> tuple[int, Any, dict[str, Any]]:
         """Run the fine-tuning routine (``hooks_in_ft``, the ``finetune`` config section);
         returns what :meth:`train` returns."""
         results = self.iter_routine(MODE.FINETUNE, target_data_split_name, hooks_set).drain()
         return results[0].num_samples, self.get_model_para(), merge_metrics(results)
 
     def evaluate(self, target_data_split_name: str = "test",
-                 hooks_set: Any = None) -> dict[str, Any]:
+                 hooks_set: HookSetLike | None = None) -> dict[str, Any]:
         """Run the evaluation routine on a split; returns its metrics.
 
         As in FederatedScope, a split the trainer has no data for gives ``{}``.
@@ -218,7 +263,7 @@ class Trainer:
         return merge_metrics(results)
 
     def validate(self, target_data_split_name: str = "val",
-                 hooks_set: Any = None) -> dict[str, Any]:
+                 hooks_set: HookSetLike | None = None) -> dict[str, Any]:
         """Evaluate on the validation split."""
         return self.evaluate(target_data_split_name, hooks_set)
 
@@ -230,7 +275,7 @@ class Trainer:
     def plan_for(self, mode: str, split: str) -> RoutinePlan:
         """Epochs and batches a routine of ``mode`` on ``split`` runs."""
         batches = self.ctx.get(f"num_{split}_batch", 0)
-        if _is_train(mode):
+        if is_training(mode):
             steps = self.cfg.finetune if mode == MODE.FINETUNE else self.cfg.train
             return RoutinePlan.for_training(batches, steps.local_update_steps,
                                             steps.batch_or_epoch)
@@ -247,10 +292,10 @@ class Trainer:
             raise DataSplitError(f"no data for split '{split}'; this trainer has: "
                                  f"{', '.join(present)}", split=split)
 
-    def _lanes(self, mode: str, hooks_set: Any) -> list[Lane]:
+    def _lanes(self, mode: str, hooks_set: HookSetLike | None) -> list[Lane]:
         if hooks_set is None:
-            return [(0, self.hook_set(mode))]
-        return [(0, _as_hookset(hooks_set, mode))]
+            return [Lane(0, self.hook_set(mode))]
+        return [Lane(0, as_hookset(hooks_set, mode))]
 
     def _parallel(self) -> bool:
         return False
@@ -277,20 +322,12 @@ class Trainer:
                           dict(metrics) if isinstance(metrics, Mapping) else {})
 
 
-def _is_train(mode: str) -> bool:
-    if mode in TRAINING_MODES:
-        return True
-    if mode in (MODE.VAL, MODE.TEST, "eval"):
-        return False
-    raise HookscopeError(f"unknown mode {mode!r}; use 'train', 'finetune', 'val' or 'test'")
-
-
-def _as_hookset(hooks_set: Any, mode: str) -> HookSet:
+def as_hookset(hooks_set: HookSetLike, mode: str) -> HookSet:
+    """A routine's ``hooks_set`` argument as a HookSet (FederatedScope passes plain dicts)."""
     if isinstance(hooks_set, HookSet):
         return hooks_set
     if isinstance(hooks_set, Mapping):
-        label = mode if mode == MODE.FINETUNE else "train" if _is_train(mode) else "eval"
-        return HookSet(label, hooks_set)
+        return HookSet(hookset_kind(mode), hooks_set)
     raise HookscopeError(f"hooks_set must be a HookSet or a mapping of trigger -> hooks, "
                          f"got {type(hooks_set).__name__}")
 

@@ -23,17 +23,16 @@ from typing import Any
 import torch
 
 from trainer_core.engine.hooks import Hook, HookSet
+from trainer_core.engine.modes import HOOKSET_KINDS
 from trainer_core.engine.routine import Lane
 from trainer_core.engine.triggers import Trigger
 from trainer_core.errors import ConfigError, HookscopeError
-from trainer_core.trainers.base import _as_hookset, _is_train
+from trainer_core.trainers.base import HOOKSET_ATTRIBUTES, as_hookset
 from trainer_core.trainers.checkpoint import check_state, load_checkpoint, save_checkpoint
 from trainer_core.trainers.settings import TrainerConfig
 from trainer_core.trainers.torch_trainer import TorchTrainer
 
 INTERACT_MODES = ("sequential", "parallel")
-#: The routine modes that have hook sets, in listing order.
-MODES = ("train", "eval", "finetune")
 
 
 class MultiModelTrainer(TorchTrainer):
@@ -56,7 +55,7 @@ class MultiModelTrainer(TorchTrainer):
         if models_interact_mode not in INTERACT_MODES:
             raise ConfigError(f"models_interact_mode must be 'sequential' or 'parallel', got "
                               f"{models_interact_mode!r}", key_path="trainer.mode")
-        self.model_count = model_nums
+        self.model_nums = model_nums  # FederatedScope's attribute
         self.models_interact_mode = models_interact_mode
         self.hooks_in_train_multiple_models: list[HookSet] = []
         self.hooks_in_eval_multiple_models: list[HookSet] = []
@@ -73,17 +72,12 @@ class MultiModelTrainer(TorchTrainer):
             super().__init__(copy.deepcopy(base_trainer.ctx.model), base_trainer.ctx.data,
                              base_trainer.ctx.device, base_trainer.cfg,
                              base_trainer.only_for_eval)
-            base_sets = {mode: [self._adopt(hs, base_trainer) for m, _, hs in
-                                base_trainer.hook_sets() if m == mode]
-                         for mode in MODES}
+            base_sets = {kind: [self._adopt(ref.hookset, base_trainer)
+                                for ref in base_trainer.hook_sets() if ref.kind == kind]
+                         for kind in HOOKSET_KINDS}
             self.finetune_enabled = self.finetune_enabled or base_trainer.finetune_enabled
         self.init_multiple_models()
         self.init_multiple_model_hooks(base_sets)
-
-    @property
-    def model_nums(self) -> int:
-        """How many internal models."""
-        return self.model_count
 
     def _adopt(self, hookset: HookSet, base: TorchTrainer) -> dict[str, tuple[Hook, ...]]:
         """The base's hooks, with methods bound to the base rebound to this trainer."""
@@ -97,142 +91,72 @@ class MultiModelTrainer(TorchTrainer):
     def init_multiple_models(self) -> None:
         """``ctx.models``: the base model plus deep copies (override to build them otherwise)."""
         base = self.ctx.model
-        self.ctx.models = [base] + [copy.deepcopy(base) for _ in range(self.model_count - 1)]
+        self.ctx.models = [base] + [copy.deepcopy(base) for _ in range(self.model_nums - 1)]
 
     def init_multiple_model_hooks(self, base_sets: Mapping[str, list[Any]] | None = None
                                   ) -> None:
-        """Give every model its own train, eval and finetune hook sets (copies of model 0's)."""
+        """Give every model its own train, eval and finetune hook sets (copies of model 0's,
+        or of the base trainer's), then call :meth:`register_multiple_model_hooks`."""
         base_sets = base_sets or {}
-        for mode, own, target in (("train", self.hooks_in_train,
-                                   self.hooks_in_train_multiple_models),
-                                  ("eval", self.hooks_in_eval,
-                                   self.hooks_in_eval_multiple_models),
-                                  ("finetune", self.hooks_in_ft,
-                                   self.hooks_in_ft_multiple_models)):
-            sources = base_sets.get(mode) or [own.snapshot()]
-            target.clear()
-            for idx in range(self.model_count):
-                source = sources[idx] if idx < len(sources) else sources[0]
-                hookset = own if idx == 0 else HookSet(mode)
-                hookset.label = f"{mode}[{idx}]"
-                hookset.restore(source)
-                target.append(hookset)
+        for kind in HOOKSET_KINDS:
+            attribute = HOOKSET_ATTRIBUTES[kind]
+            sources = base_sets.get(kind) or [getattr(self, attribute).snapshot()]
+            sets = [HookSet(self.hookset_label(kind, idx), sources[min(idx, len(sources) - 1)])
+                    for idx in range(self.model_nums)]
+            setattr(self, attribute, sets[0])  # hooks_in_train is model 0's, as in FS
+            setattr(self, f"{attribute}_multiple_models", sets)
         self.register_multiple_model_hooks()
 
     def register_multiple_model_hooks(self) -> None:
         """Override to give internal models different hooks (all alike by default)."""
 
     # -- hook sets, addressed per model ---------------------------------------------------
-    def hook_set(self, mode: str = "train", model_idx: int = 0) -> HookSet:
-        """The hook set of ``mode`` for model ``model_idx``."""
-        if mode == "finetune":
-            sets, own = self.hooks_in_ft_multiple_models, self.hooks_in_ft
-        elif _is_train(mode):
-            sets, own = self.hooks_in_train_multiple_models, self.hooks_in_train
-        else:
-            sets, own = self.hooks_in_eval_multiple_models, self.hooks_in_eval
-        if not sets:  # during construction, before the per-model sets exist
-            sets = [own]
-        if not (isinstance(model_idx, int) and 0 <= model_idx < len(sets)):
-            raise HookscopeError(f"model_idx {model_idx!r} is out of range: this trainer has "
-                                 f"{self.model_count} models (0..{self.model_count - 1})")
-        return sets[model_idx]
+    def hook_sets_of(self, kind: str) -> list[HookSet]:
+        """One kind's hook sets, model by model."""
+        attribute = HOOKSET_ATTRIBUTES[kind]
+        # before the per-model sets exist (during construction), model 0's own
+        return getattr(self, f"{attribute}_multiple_models") or [getattr(self, attribute)]
 
-    def hook_sets(self) -> list[tuple[str, int, HookSet]]:
-        """Every hook set as (mode, model_idx, hook set); finetune sets when in use."""
-        finetune = self.hooks_in_ft_multiple_models if self.finetune_enabled else []
-        return ([("train", i, hs) for i, hs in enumerate(self.hooks_in_train_multiple_models)]
-                + [("eval", i, hs) for i, hs in enumerate(self.hooks_in_eval_multiple_models)]
-                + [("finetune", i, hs) for i, hs in enumerate(finetune)])
+    def hookset_label(self, kind: str, model_idx: int) -> str:
+        """'train[1]': the kind and the model."""
+        return f"{kind}[{model_idx}]"
 
+    # FederatedScope puts model_idx third in the register methods (the others inherit).
     def register_hook_in_train(self, new_hook: Hook, trigger: str | Trigger,  # type: ignore[override]
                                model_idx: int = 0, insert_pos: int | None = None,
                                base_hook: Hook | str | None = None,
                                insert_mode: str = "before") -> int:
-        """FederatedScope's signature (``model_idx`` third): add a hook to one model's set."""
-        return self.hook_set("train", model_idx).register(new_hook, trigger, insert_pos,
-                                                          base_hook, insert_mode)
+        """Add a hook to one model's training set."""
+        return self._register("train", model_idx, new_hook, trigger, insert_pos, base_hook,
+                              insert_mode)
 
     def register_hook_in_eval(self, new_hook: Hook, trigger: str | Trigger,  # type: ignore[override]
                               model_idx: int = 0, insert_pos: int | None = None,
                               base_hook: Hook | str | None = None,
                               insert_mode: str = "before") -> int:
-        """FederatedScope's signature (``model_idx`` third): add a hook to one model's set."""
-        return self.hook_set("eval", model_idx).register(new_hook, trigger, insert_pos,
-                                                         base_hook, insert_mode)
+        """Add a hook to one model's evaluation set."""
+        return self._register("eval", model_idx, new_hook, trigger, insert_pos, base_hook,
+                              insert_mode)
 
     def register_hook_in_ft(self, new_hook: Hook, trigger: str | Trigger,  # type: ignore[override]
                             model_idx: int = 0, insert_pos: int | None = None,
                             base_hook: Hook | str | None = None,
                             insert_mode: str = "before") -> int:
-        """FederatedScope's signature (``model_idx`` third): add a hook to one model's set."""
-        position = self.hook_set("finetune", model_idx).register(new_hook, trigger, insert_pos,
-                                                                 base_hook, insert_mode)
-        self.finetune_enabled = True
-        return position
-
-    def replace_hook_in_train(self, new_hook: Hook, target_trigger: str | Trigger,
-                              target_hook_name: str, model_idx: int = 0) -> tuple[Hook, ...]:
-        """Replace by name in one model's training set."""
-        return self.hook_set("train", model_idx).replace(new_hook, target_trigger,
-                                                         target_hook_name)
-
-    def replace_hook_in_eval(self, new_hook: Hook, target_trigger: str | Trigger,
-                             target_hook_name: str, model_idx: int = 0) -> tuple[Hook, ...]:
-        """Replace by name in one model's evaluation set."""
-        return self.hook_set("eval", model_idx).replace(new_hook, target_trigger,
-                                                        target_hook_name)
-
-    def replace_hook_in_ft(self, new_hook: Hook, target_trigger: str | Trigger,
-                           target_hook_name: str, model_idx: int = 0) -> tuple[Hook, ...]:
-        """Replace by name in one model's fine-tuning set."""
-        return self.hook_set("finetune", model_idx).replace(new_hook, target_trigger,
-                                                            target_hook_name)
-
-    def reset_hook_in_train(self, target_trigger: str | Trigger,
-                            target_hook_name: str | None = None,
-                            model_idx: int = 0) -> tuple[Hook, ...]:
-        """Clear a trigger (or one name) in one model's training set."""
-        return self.hook_set("train", model_idx).reset(target_trigger, target_hook_name)
-
-    def reset_hook_in_eval(self, target_trigger: str | Trigger,
-                           target_hook_name: str | None = None,
-                           model_idx: int = 0) -> tuple[Hook, ...]:
-        """Clear a trigger (or one name) in one model's evaluation set."""
-        return self.hook_set("eval", model_idx).reset(target_trigger, target_hook_name)
-
-    def reset_hook_in_ft(self, target_trigger: str | Trigger,
-                         target_hook_name: str | None = None,
-                         model_idx: int = 0) -> tuple[Hook, ...]:
-        """Clear a trigger (or one name) in one model's fine-tuning set."""
-        return self.hook_set("finetune", model_idx).reset(target_trigger, target_hook_name)
-
-    def move_hook_in_train(self, trigger: str | Trigger, position: int, new_position: int,
-                           to_trigger: str | Trigger | None = None, model_idx: int = 0) -> None:
-        """Reorder hooks in one model's training set."""
-        self.hook_set("train", model_idx).move(trigger, position, new_position, to_trigger)
-
-    def move_hook_in_eval(self, trigger: str | Trigger, position: int, new_position: int,
-                          to_trigger: str | Trigger | None = None, model_idx: int = 0) -> None:
-        """Reorder hooks in one model's evaluation set."""
-        self.hook_set("eval", model_idx).move(trigger, position, new_position, to_trigger)
-
-    def move_hook_in_ft(self, trigger: str | Trigger, position: int, new_position: int,
-                        to_trigger: str | Trigger | None = None, model_idx: int = 0) -> None:
-        """Reorder hooks in one model's fine-tuning set."""
-        self.hook_set("finetune", model_idx).move(trigger, position, new_position, to_trigger)
+        """Add a hook to one model's fine-tuning set."""
+        return self._register("finetune", model_idx, new_hook, trigger, insert_pos, base_hook,
+                              insert_mode)
 
     # -- routine host -----------------------------------------------------------------------
     def _lanes(self, mode: str, hooks_set: Any) -> list[Lane]:
         if hooks_set is None:
-            return [(i, self.hook_set(mode, i)) for i in range(self.model_count)]
+            return [Lane(i, self.hook_set(mode, i)) for i in range(self.model_nums)]
         if isinstance(hooks_set, Sequence) and not isinstance(hooks_set, str):
-            if len(hooks_set) != self.model_count:
+            if len(hooks_set) != self.model_nums:
                 raise HookscopeError(f"hooks_set has {len(hooks_set)} hook sets for "
-                                     f"{self.model_count} models")
-            return [(i, _as_hookset(h, mode)) for i, h in enumerate(hooks_set)]
-        shared = _as_hookset(hooks_set, mode)
-        return [(i, shared) for i in range(self.model_count)]
+                                     f"{self.model_nums} models")
+            return [Lane(i, as_hookset(h, mode)) for i, h in enumerate(hooks_set)]
+        shared = as_hookset(hooks_set, mode)
+        return [Lane(i, shared) for i in range(self.model_nums)]
 
     def _parallel(self) -> bool:
         return self.models_interact_mode == "parallel"
@@ -241,11 +165,8 @@ class MultiModelTrainer(TorchTrainer):
         """Make model ``next_model_idx`` (default: the next one) current in ctx."""
         ctx = self.ctx
         if next_model_idx is None:
-            next_model_idx = (ctx.cur_model_idx + 1) % self.model_count
-        ctx.switch_lane(next_model_idx)
-        d = ctx.__dict__
-        d["cur_model_idx"] = next_model_idx
-        d["model"] = ctx.models[next_model_idx]
+            next_model_idx = (ctx.cur_model_idx + 1) % self.model_nums
+        ctx.switch_model(next_model_idx, ctx.models[next_model_idx])
 
     # -- parameters -----------------------------------------------------------------------
     def get_model_para(self) -> Any:
@@ -254,15 +175,15 @@ class MultiModelTrainer(TorchTrainer):
         0's sample count and the metrics, model i's prefixed ``model{i}_``)."""
         params = [{k: v.detach().clone() for k, v in m.state_dict().items()}
                   for m in self.ctx.models]
-        return params if self.model_count > 1 else params[0]
+        return params if self.model_nums > 1 else params[0]
 
     def update(self, model_parameters: Any, strict: bool = False) -> None:
         """Load one state dict per model (a list), or a single one when there is one model."""
-        if self.model_count == 1 and isinstance(model_parameters, Mapping):
+        if self.model_nums == 1 and isinstance(model_parameters, Mapping):
             model_parameters = [model_parameters]
         if not (isinstance(model_parameters, Sequence)
-                and len(model_parameters) == self.model_count):
-            raise HookscopeError(f"update() needs a list of {self.model_count} state dicts")
+                and len(model_parameters) == self.model_nums):
+            raise HookscopeError(f"update() needs a list of {self.model_nums} state dicts")
         for model, state in zip(self.ctx.models, model_parameters, strict=True):
             check_state(model, state, strict=strict)
         for model, state in zip(self.ctx.models, model_parameters, strict=True):
@@ -278,9 +199,9 @@ class MultiModelTrainer(TorchTrainer):
         """Load every model from a file written by save_model (or model 0 from a plain one)."""
         payload = load_checkpoint(path)
         states = payload.get("models") or [payload["model"]]
-        if len(states) not in (1, self.model_count):
+        if len(states) not in (1, self.model_nums):
             raise HookscopeError(f"{path} holds {len(states)} models, this trainer has "
-                                 f"{self.model_count}")
+                                 f"{self.model_nums}")
         for model, state in zip(self.ctx.models, states, strict=False):
             check_state(model, state, strict=True, source=str(path))
         for model, state in zip(self.ctx.models, states, strict=False):

@@ -17,8 +17,9 @@ from typing import Any
 import torch
 
 from trainer_core.engine.context import CtxVar, Lifecycle
+from trainer_core.engine.modes import SPLITS, TRAINING_MODES
 from trainer_core.errors import DataSplitError, describe_type, did_you_mean
-from trainer_core.trainers.base import SPLITS, TRAINING_MODES, Trainer
+from trainer_core.trainers.base import Trainer
 from trainer_core.trainers.batching import make_batches
 from trainer_core.trainers.builders import (
     build_criterion,
@@ -93,37 +94,36 @@ class TorchTrainer(Trainer):
             ctx.num_total_train_batch = plan.total_batches
 
     # -- default hooks ----------------------------------------------------------------
-    def _training_hooks(self) -> tuple[tuple[Any, str], ...]:
-        return ((self._hook_on_fit_start_init, "on_fit_start"),
-                (self._hook_on_epoch_start, "on_epoch_start"),
-                (self._hook_on_batch_start_init, "on_batch_start"),
-                (self._hook_on_batch_forward, "on_batch_forward"),
-                (self._hook_on_batch_forward_regularizer, "on_batch_forward"),
-                (self._hook_on_batch_backward, "on_batch_backward"),
-                (self._hook_on_batch_end, "on_batch_end"),
-                (self._hook_on_fit_end, "on_fit_end"))
+    #: FederatedScope's default pipeline, one row per hook: (name, trigger, whether the
+    #: evaluation set has it too). Training and fine-tuning run every row.
+    DEFAULT_HOOKS: tuple[tuple[str, str, bool], ...] = (
+        ("_hook_on_fit_start_init", "on_fit_start", True),
+        ("_hook_on_epoch_start", "on_epoch_start", True),
+        ("_hook_on_batch_start_init", "on_batch_start", True),
+        ("_hook_on_batch_forward", "on_batch_forward", True),
+        ("_hook_on_batch_forward_regularizer", "on_batch_forward", False),
+        ("_hook_on_batch_backward", "on_batch_backward", False),
+        ("_hook_on_batch_end", "on_batch_end", True),
+        ("_hook_on_fit_end", "on_fit_end", True),
+    )
+
+    def _register_defaults(self, kind: str) -> None:
+        hookset = self.hook_set(kind)
+        for name, trigger, in_eval in self.DEFAULT_HOOKS:
+            if kind != "eval" or in_eval:
+                hookset.register(getattr(self, name), trigger)
 
     def register_default_hooks_train(self) -> None:
         """FederatedScope's training pipeline."""
-        for hook, trigger in self._training_hooks():
-            self.register_hook_in_train(hook, trigger)
+        self._register_defaults("train")
 
     def register_default_hooks_ft(self) -> None:
         """Fine-tuning runs the training pipeline (its own optimizer and step count)."""
-        for hook, trigger in self._training_hooks():
-            self.hooks_in_ft.register(hook, trigger)
+        self._register_defaults("finetune")
 
     def register_default_hooks_eval(self) -> None:
         """FederatedScope's evaluation pipeline (no regularizer, no backward)."""
-        for hook, trigger in (
-            (self._hook_on_fit_start_init, "on_fit_start"),
-            (self._hook_on_epoch_start, "on_epoch_start"),
-            (self._hook_on_batch_start_init, "on_batch_start"),
-            (self._hook_on_batch_forward, "on_batch_forward"),
-            (self._hook_on_batch_end, "on_batch_end"),
-            (self._hook_on_fit_end, "on_fit_end"),
-        ):
-            self.register_hook_in_eval(hook, trigger)
+        self._register_defaults("eval")
 
     @staticmethod
     def _hook_on_fit_start_init(ctx: Any) -> None:
