@@ -22,6 +22,7 @@ from trainer_core.engine.context import (
     Provenance,
     VarRecord,
 )
+from trainer_core.engine.edits import Edit, Insert, Move, Remove, Replace, Reset
 from trainer_core.engine.hooks import HookChange, HookInfo, HookSet, describe_hook, hook_name
 from trainer_core.engine.modes import MODE
 from trainer_core.engine.points import Point, PointKind
@@ -67,6 +68,7 @@ __all__ = [
     "Context",
     "CtxVar",
     "DataSplitError",
+    "Edit",
     "Experiment",
     "Finding",
     "HookChange",
@@ -76,13 +78,18 @@ __all__ = [
     "HookSetError",
     "HookSignatureError",
     "HookscopeError",
+    "Insert",
     "LaneResult",
     "Lifecycle",
     "LifecycleChecker",
+    "Move",
     "MultiModelTrainer",
     "Point",
     "PointKind",
     "Provenance",
+    "Remove",
+    "Replace",
+    "Reset",
     "RoutinePlan",
     "RoutineRun",
     "TorchTrainer",

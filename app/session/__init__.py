@@ -3,7 +3,6 @@ breakpoints, applies undoable hook edits and turns Context state into plain rows
 
 from app.session.breakpoints import Breakpoint, BreakpointError, Breakpoints
 from app.session.core import DebugSession
-from app.session.edits import Edit, Insert, Move, Remove, Replace, Reset
 from app.session.state import (
     EditOutcome,
     HookDetail,
@@ -23,16 +22,10 @@ __all__ = [
     "CtxDiff",
     "DebugSession",
     "DependencyFinding",
-    "Edit",
     "EditOutcome",
     "HookAccess",
     "HookDetail",
     "HookRow",
-    "Insert",
-    "Move",
-    "Remove",
-    "Replace",
-    "Reset",
     "RunState",
     "SessionError",
     "Status",

@@ -32,16 +32,7 @@ from typing import Any
 
 import trainer_core
 from app.session.breakpoints import Breakpoint, Breakpoints
-from app.session.edits import (
-    Edit,
-    EditHistory,
-    Insert,
-    Move,
-    Remove,
-    Replace,
-    Reset,
-    apply_to_copy,
-)
+from app.session.history import EditHistory
 from app.session.state import (
     EditOutcome,
     HookDetail,
@@ -70,7 +61,9 @@ from trainer_core.analysis.access import (
 )
 from trainer_core.analysis.lifecycle import Finding, LifecycleChecker
 from trainer_core.config.registry import Registry, resolve_hook
+from trainer_core.engine.edits import Edit, Insert, Move, Remove, Replace, Reset, apply_to_copy
 from trainer_core.engine.hooks import Hook, HookSet, describe_hook, hook_name
+from trainer_core.engine.modes import hookset_kind
 from trainer_core.engine.points import ERROR, HOOK, HOOK_DONE, TRIGGER, Point
 from trainer_core.engine.routine import RoutineRun
 from trainer_core.engine.triggers import TRIGGERS
@@ -442,8 +435,7 @@ class DebugSession:
                 hookset = point.run.hookset_of(point.model_idx)
                 position = position_of(point, hookset[point.trigger])
                 if position >= 0:  # an edit may have taken it out already
-                    self.edits.apply(Remove(point.trigger, position, mode=run.mode,
-                                            model_idx=point.model_idx), hookset)
+                    self.edits.apply(Remove(point.trigger, position), hookset)
                     self.log.append(f"removed {point.hook_name} from {point.trigger}")
             run.resolve_error("retry" if decision == "retry" else "skip")
             self.state = RunState.PAUSED
@@ -486,65 +478,78 @@ class DebugSession:
         return resolve_hook(reference, registry=self.registry, trainer=self.trainer,
                             base_dir=self.base_dir)
 
-    def preview(self, edit: Edit) -> list[DependencyFinding]:
-        """The read/write dependencies ``edit`` would break (the edit is not applied)."""
-        hookset = self.hookset(edit.mode, edit.model_idx)
+    def preview(self, edit: Edit, *, mode: str = "train",
+                model_idx: int = 0) -> list[DependencyFinding]:
+        """The read/write dependencies ``edit`` would break in the hook set of ``mode`` (a
+        routine mode or a hook-set kind) and ``model_idx``; the edit is not applied."""
+        hookset = self.hookset(mode, model_idx)
         ctx = self.ctx
         return check_edit(hookset.snapshot(), apply_to_copy(edit, hookset), self.access.access,
                           present=lambda name: name in ctx)
 
-    def apply(self, edit: Edit, *, confirm: bool = False) -> EditOutcome:
-        """Apply ``edit`` unless it breaks a dependency and ``confirm`` is False.
+    def apply(self, edit: Edit, *, mode: str = "train", model_idx: int = 0,
+              confirm: bool = False) -> EditOutcome:
+        """Apply ``edit`` to the hook set of ``mode`` and ``model_idx``, unless it breaks a
+        dependency and ``confirm`` is False.
 
         Invalid edits raise (HookSetError...) and change nothing.
         """
-        findings = self.preview(edit)
+        findings = self.preview(edit, mode=mode, model_idx=model_idx)
         if findings and not confirm:
             return EditOutcome(False, edit.describe(), findings)
-        self.edits.apply(edit, self.hookset(edit.mode, edit.model_idx))
-        self.log.append(f"{edit.describe()} ({edit.mode}"
-                        f"{f' model {edit.model_idx}' if edit.model_idx else ''})")
+        self.edits.apply(edit, self.hookset(mode, model_idx))
+        self.log.append(f"{edit.describe()} ({hookset_kind(mode)}"
+                        f"{f' model {model_idx}' if model_idx else ''})")
         return EditOutcome(True, edit.describe(), findings)
 
     def insert(self, hook: str | Hook, trigger: str, position: int = -1, *,
                mode: str = "train", model_idx: int = 0, confirm: bool = False) -> EditOutcome:
         """Insert a hook (by reference or object) at ``position`` (-1: the end)."""
-        return self.apply(Insert(trigger, self.resolve(hook), position, mode, model_idx),
-                          confirm=confirm)
+        return self.apply(Insert(trigger, self.resolve(hook), position), mode=mode,
+                          model_idx=model_idx, confirm=confirm)
 
     def remove(self, trigger: str, position: int, *, mode: str = "train", model_idx: int = 0,
                confirm: bool = False) -> EditOutcome:
         """Remove the hook at ``position`` of ``trigger``."""
-        return self.apply(Remove(trigger, position, mode, model_idx), confirm=confirm)
+        return self.apply(Remove(trigger, position), mode=mode, model_idx=model_idx,
+                          confirm=confirm)
 
     def replace(self, trigger: str, target: str, hook: str | Hook, *, mode: str = "train",
                 model_idx: int = 0, confirm: bool = False) -> EditOutcome:
         """Replace the hooks named ``target`` at ``trigger``."""
-        return self.apply(Replace(trigger, target, self.resolve(hook), mode, model_idx),
-                          confirm=confirm)
+        return self.apply(Replace(trigger, target, self.resolve(hook)), mode=mode,
+                          model_idx=model_idx, confirm=confirm)
 
     def move(self, trigger: str, position: int, new_position: int,
              to_trigger: str | None = None, *, mode: str = "train", model_idx: int = 0,
              confirm: bool = False) -> EditOutcome:
         """Move a hook within its trigger or to another one."""
-        return self.apply(Move(trigger, position, new_position, to_trigger, mode, model_idx),
-                          confirm=confirm)
+        return self.apply(Move(trigger, position, new_position, to_trigger), mode=mode,
+                          model_idx=model_idx, confirm=confirm)
 
     def move_by(self, trigger: str, position: int, delta: int, *, mode: str = "train",
                 model_idx: int = 0, confirm: bool = False) -> EditOutcome:
         """Move a hook up (delta -1) or down (+1) within its trigger."""
+        return self.apply(self.move_edit(trigger, position, delta, mode=mode,
+                                         model_idx=model_idx),
+                          mode=mode, model_idx=model_idx, confirm=confirm)
+
+    def move_edit(self, trigger: str, position: int, delta: int, *, mode: str = "train",
+                  model_idx: int = 0) -> Move:
+        """The Move that shifts a hook by ``delta`` within its trigger; SessionError when
+        that leaves the trigger."""
         size = len(self.hookset(mode, model_idx)[trigger])
         target = position + delta
         if not 0 <= target < size:
             raise SessionError(f"cannot move {trigger} #{position} by {delta}: the trigger "
                                f"has {size} hook(s)")
-        return self.move(trigger, position, target, mode=mode, model_idx=model_idx,
-                         confirm=confirm)
+        return Move(trigger, position, target)
 
     def reset(self, trigger: str, name: str | None = None, *, mode: str = "train",
               model_idx: int = 0, confirm: bool = False) -> EditOutcome:
         """Remove every hook of ``trigger`` (or only those called ``name``)."""
-        return self.apply(Reset(trigger, name, mode, model_idx), confirm=confirm)
+        return self.apply(Reset(trigger, name), mode=mode, model_idx=model_idx,
+                          confirm=confirm)
 
     def undo(self) -> str | None:
         """Undo the last edit; returns its description, or None when there is none."""
@@ -573,13 +578,8 @@ class DebugSession:
         """Replace every hook set by a pipeline file's (one undoable step)."""
         from trainer_core.config.pipeline import load_pipeline
 
-        sets = self.trainer.distinct_hook_sets()
-        before = [hs.snapshot() for hs in sets]
-        load_pipeline(self.trainer, path, registry=self.registry)
-        states = [(hs, old, hs.snapshot()) for hs, old in zip(sets, before, strict=True)
-                  if not hs.same_hooks(old)]
-        if states:
-            self.edits.record_bulk(f"load pipeline {path}", states)
+        self.edits.record(f"load pipeline {path}", self.trainer.distinct_hook_sets(),
+                          lambda: load_pipeline(self.trainer, path, registry=self.registry))
         self.log.append(f"pipeline loaded from {path}")
 
     # -- views ---------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from app.session.breakpoints import Breakpoints
-from app.session.edits import Marks
+from app.session.history import Marks
 from app.session.state import HookRow
 from trainer_core.engine.hooks import Hook, HookSet, describe_hook, hook_name
 from trainer_core.engine.points import HOOK_DONE, Point

@@ -22,8 +22,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Input, RichLog, Sparkline, Tree
 
-from app.session import DebugSession, RunState
-from app.session.edits import Edit, Insert, Move, Remove, Reset
+from app.session import DebugSession, RunState, SessionError
 from app.tui import render
 from app.tui.modals import (
     BreakpointRequest,
@@ -38,6 +37,7 @@ from app.tui.modals import (
 )
 from app.tui.panel import TextPanel, hold_cursors
 from trainer_core.config.registry import TRAINER_HOOK_PREFIX
+from trainer_core.engine.edits import Edit, Insert, Remove, Reset
 from trainer_core.engine.modes import hookset_kind
 from trainer_core.engine.triggers import TRIGGERS
 from trainer_core.errors import HookscopeError
@@ -619,7 +619,8 @@ class MainScreen(Screen[None]):
     def apply_edit(self, edit: Edit, select: NodeData | None = None) -> None:
         """Preview an edit; apply it at once, or after confirmation if it breaks a read."""
         try:
-            findings = self.session.preview(edit)
+            findings = self.session.preview(edit, mode=self.view_mode,
+                                            model_idx=self.view_model)
         except HookscopeError as exc:
             self.note(f"cannot {edit.describe()}: {exc}")
             return
@@ -638,7 +639,8 @@ class MainScreen(Screen[None]):
 
     def _apply(self, edit: Edit, select: NodeData | None) -> None:
         try:
-            self.session.apply(edit, confirm=True)
+            self.session.apply(edit, mode=self.view_mode, model_idx=self.view_model,
+                               confirm=True)
         except HookscopeError as exc:
             self.note(f"cannot {edit.describe()}: {exc}")
             return
@@ -668,8 +670,8 @@ class MainScreen(Screen[None]):
             hook = self.session.resolve(request.reference)
             hooks = self.session.hookset(self.view_mode, self.view_model)[request.trigger]
             at = len(hooks) if request.position == -1 else request.position
-            self.apply_edit(Insert(request.trigger, hook, request.position, self.view_mode,
-                                   self.view_model), select=(request.trigger, at))
+            self.apply_edit(Insert(request.trigger, hook, request.position),
+                            select=(request.trigger, at))
 
         def describe(reference: str) -> Text:
             try:
@@ -683,27 +685,25 @@ class MainScreen(Screen[None]):
     def action_remove(self) -> None:
         data = self._selected_hook()
         if data is not None:
-            self.apply_edit(Remove(data[0], data[1], self.view_mode, self.view_model),
-                            select=data)
+            self.apply_edit(Remove(data[0], data[1]), select=data)
 
     def action_reset_trigger(self) -> None:
         data = self.selection()
         if data is not None:
-            self.apply_edit(Reset(data[0], None, self.view_mode, self.view_model),
-                            select=(data[0], -1))
+            self.apply_edit(Reset(data[0]), select=(data[0], -1))
 
     def action_move(self, delta: int) -> None:
         data = self._selected_hook()
         if data is None:
             return
         trigger, position = data
-        size = len(self.session.hookset(self.view_mode, self.view_model)[trigger])
-        target = position + delta
-        if not 0 <= target < size:
+        try:
+            edit = self.session.move_edit(trigger, position, delta, mode=self.view_mode,
+                                          model_idx=self.view_model)
+        except SessionError:
             self.note(f"cannot move further {'up' if delta < 0 else 'down'}")
             return
-        self.apply_edit(Move(trigger, position, target, None, self.view_mode, self.view_model),
-                        select=(trigger, target))
+        self.apply_edit(edit, select=(trigger, edit.new_position))
 
     def action_undo(self) -> None:
         if self.session.undo() is None:

@@ -15,7 +15,8 @@
         - reset: {trigger: on_fit_end}                           # or hook: NAME for just those
       pipeline: {train: {...}, eval: {...}}      # a full pipeline (config/pipeline.py)
 
-Each edit goes through the trainer's HookSet methods, so the rules are the engine's (e.g.
+Each item is parsed, against the hook set it edits, into one of the engine's edits
+(:mod:`trainer_core.engine.edits`) and applied, so the rules are the engine's (e.g.
 ``before`` inserts immediately before the named hook). Errors name the edit's key path
 (``hooks.train[2].insert.trigger``) and the file line.
 """
@@ -29,6 +30,7 @@ from typing import Any
 
 from trainer_core.config.pipeline import PipelineError, apply_pipeline
 from trainer_core.config.registry import Registry, resolve_hook
+from trainer_core.engine.edits import Edit, Insert, Move, Remove, Replace, Reset
 from trainer_core.engine.hooks import Hook, HookSet
 from trainer_core.engine.triggers import as_trigger
 from trainer_core.errors import ConfigError, HookscopeError, did_you_mean
@@ -54,7 +56,8 @@ def _which_hook(edit: Any, path: str, locate: Locate | None) -> str:
 
 @dataclass(frozen=True)
 class InsertEdit:
-    """Insert a hook at a position, or right before / after a named hook (default: append)."""
+    """``insert``: a hook at a position, or right before / after a named hook (default:
+    append)."""
 
     hook: str
     trigger: str
@@ -62,48 +65,44 @@ class InsertEdit:
     before: str | None = None
     after: str | None = None
 
-    def apply(self, hookset: HookSet, resolve: Resolve, path: str, locate: Locate | None) -> None:
-        how = _one_of(path, locate, position=self.position, before=self.before,
-                      after=self.after)
-        hook = resolve(self.hook)
-        if how == "position":
-            hookset.register(hook, self.trigger, insert_pos=self.position)
-        elif how in ("before", "after"):
-            hookset.register(hook, self.trigger, base_hook=getattr(self, how), insert_mode=how)
-        else:
-            hookset.register(hook, self.trigger)
+    def parse(self, hookset: HookSet, resolve: Resolve, path: str,
+              locate: Locate | None) -> Edit:
+        _one_of(path, locate, position=self.position, before=self.before, after=self.after)
+        position = -1 if self.position is None else self.position
+        return Insert(self.trigger, resolve(self.hook), position, self.before, self.after)
 
 
 @dataclass(frozen=True)
 class RemoveEdit:
-    """Remove the hooks of one name, or the hook at one position."""
+    """``remove``: the hooks of one name, or the hook at one position."""
 
     trigger: str
     hook: str | None = None
     position: int | None = None
 
-    def apply(self, hookset: HookSet, resolve: Resolve, path: str, locate: Locate | None) -> None:
+    def parse(self, hookset: HookSet, resolve: Resolve, path: str,
+              locate: Locate | None) -> Edit:
         if _which_hook(self, path, locate) == "hook":
-            hookset.reset(self.trigger, self.hook)
-        else:
-            hookset.remove(self.trigger, self.position)  # type: ignore[arg-type]
+            return Reset(self.trigger, self.hook)
+        return Remove(self.trigger, self.position)  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)
 class ReplaceEdit:
-    """Put ``new`` in place of every hook named ``hook``."""
+    """``replace``: ``new`` in place of every hook named ``hook``."""
 
     trigger: str
     hook: str
     new: str
 
-    def apply(self, hookset: HookSet, resolve: Resolve, path: str, locate: Locate | None) -> None:
-        hookset.replace(resolve(self.new), self.trigger, self.hook)
+    def parse(self, hookset: HookSet, resolve: Resolve, path: str,
+              locate: Locate | None) -> Edit:
+        return Replace(self.trigger, self.hook, resolve(self.new))
 
 
 @dataclass(frozen=True)
 class MoveEdit:
-    """Move a hook (by name or position) to an index or before / after another hook."""
+    """``move``: a hook (by name or position) to an index or before / after another hook."""
 
     trigger: str
     hook: str | None = None
@@ -113,45 +112,46 @@ class MoveEdit:
     after: str | None = None
     to_trigger: str | None = None
 
-    def apply(self, hookset: HookSet, resolve: Resolve, path: str, locate: Locate | None) -> None:
+    def parse(self, hookset: HookSet, resolve: Resolve, path: str,
+              locate: Locate | None) -> Edit:
         which = _which_hook(self, path, locate)
         where = _one_of(path, locate, to=self.to, before=self.before, after=self.after)
         if where is None:
             raise fail("say where to: 'to: N', 'before: NAME' or 'after: NAME'", path, locate)
-        names = hookset.names(self.trigger)
         if which == "hook":
-            if self.hook not in names:
-                raise fail(f"no hook named '{self.hook}' at {self.trigger}"
-                           f"{did_you_mean(str(self.hook), names)}; hooks there: "
-                           f"[{', '.join(names)}]", path, locate)
-            source = names.index(self.hook)  # type: ignore[arg-type]
+            source = _index_of(self.hook, hookset.names(self.trigger), self.trigger, path,
+                               locate)
         else:
             source = self.position  # type: ignore[assignment]
         target_trigger = self.to_trigger or self.trigger
         if where == "to":
-            hookset.move(self.trigger, source, self.to, target_trigger)  # type: ignore[arg-type]
-            return
+            return Move(self.trigger, source, self.to, target_trigger)  # type: ignore[arg-type]
         remaining = hookset.names(target_trigger)
-        if target_trigger == as_trigger(self.trigger):
+        if as_trigger(target_trigger) == as_trigger(self.trigger):
             remaining.pop(source)
         base = getattr(self, where)
-        if base not in remaining:
-            raise fail(f"no hook named '{base}' at {target_trigger}"
-                       f"{did_you_mean(str(base), remaining)}; hooks there: "
-                       f"[{', '.join(remaining)}]", path, locate)
-        index = remaining.index(base) + (1 if where == "after" else 0)
-        hookset.move(self.trigger, source, index, target_trigger)
+        index = _index_of(base, remaining, target_trigger, path, locate)
+        return Move(self.trigger, source, index + (where == "after"), target_trigger)
 
 
 @dataclass(frozen=True)
 class ResetEdit:
-    """Remove every hook of a trigger, or only those of one name."""
+    """``reset``: every hook of a trigger, or only those of one name."""
 
     trigger: str
     hook: str | None = None
 
-    def apply(self, hookset: HookSet, resolve: Resolve, path: str, locate: Locate | None) -> None:
-        hookset.reset(self.trigger, self.hook)
+    def parse(self, hookset: HookSet, resolve: Resolve, path: str,
+              locate: Locate | None) -> Edit:
+        return Reset(self.trigger, self.hook)
+
+
+def _index_of(name: str | None, names: list[str], trigger: str, path: str,
+              locate: Locate | None) -> int:
+    if name not in names:
+        raise fail(f"no hook named '{name}' at {trigger}{did_you_mean(str(name), names)}; "
+                   f"hooks there: [{', '.join(names)}]", path, locate)
+    return names.index(name)
 
 
 EDITS: dict[str, type] = {"insert": InsertEdit, "remove": RemoveEdit, "replace": ReplaceEdit,
@@ -218,7 +218,7 @@ def _apply_one(item: Any, path: str, targets: list[HookSet], resolve: Resolve,
                 raise fail(str(exc), f"{edit_path}.{field_name}", locate) from None
     for hookset in targets:
         try:
-            edit.apply(hookset, resolve, edit_path, locate)
+            edit.parse(hookset, resolve, edit_path, locate).apply(hookset)
         except ConfigError:
             raise
         except HookscopeError as exc:

@@ -1,0 +1,140 @@
+"""Hook-set edits as values: one vocabulary for configs, the debugger and scripts.
+
+``Insert``, ``Remove``, ``Replace``, ``Move`` and ``Reset`` each say what to change in one hook
+set, with hooks already resolved, and apply themselves through :class:`HookSet`'s own
+operations, so the ordering rules and the errors are HookSet's. A config's ``hooks:`` section
+parses into them (names and positions checked against the hook set they edit), the debugger
+applies them with undo, and a script can write ``Move("on_batch_end", 2, 0).apply(hookset)``.
+
+``apply`` returns the hooks the edit put in place (inserted, moved, or put in by replace), at
+``edit.target``, the trigger they went to: the debugger marks them in its tree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from trainer_core.engine.hooks import Hook, HookSet, hook_name
+
+
+@dataclass(frozen=True, slots=True)
+class Insert:
+    """Insert ``hook`` at ``position`` of ``trigger`` (-1: the end), or immediately before /
+    after the first hook named ``before`` / ``after``."""
+
+    trigger: str
+    hook: Hook
+    position: int = -1
+    before: str | None = None
+    after: str | None = None
+
+    @property
+    def target(self) -> str:
+        return self.trigger
+
+    def apply(self, hookset: HookSet) -> tuple[Hook, ...]:
+        base = self.before if self.before is not None else self.after
+        if base is not None:
+            hookset.register(self.hook, self.trigger, base_hook=base,
+                             insert_mode="before" if self.before is not None else "after")
+        else:
+            hookset.register(self.hook, self.trigger, insert_pos=self.position)
+        return (self.hook,)
+
+    def describe(self) -> str:
+        where = (f"before {self.before}" if self.before is not None else
+                 f"after {self.after}" if self.after is not None else
+                 "end" if self.position == -1 else f"#{self.position}")
+        return f"insert {hook_name(self.hook)} at {self.trigger} {where}"
+
+
+@dataclass(frozen=True, slots=True)
+class Remove:
+    """Remove the hook at ``position`` of ``trigger`` (negative counts from the end)."""
+
+    trigger: str
+    position: int
+
+    @property
+    def target(self) -> str:
+        return self.trigger
+
+    def apply(self, hookset: HookSet) -> tuple[Hook, ...]:
+        hookset.remove(self.trigger, self.position)
+        return ()
+
+    def describe(self) -> str:
+        return f"remove {self.trigger} #{self.position}"
+
+
+@dataclass(frozen=True, slots=True)
+class Replace:
+    """Put ``hook`` in place of every hook named ``target_name`` at ``trigger``."""
+
+    trigger: str
+    target_name: str
+    hook: Hook
+
+    @property
+    def target(self) -> str:
+        return self.trigger
+
+    def apply(self, hookset: HookSet) -> tuple[Hook, ...]:
+        hookset.replace(self.hook, self.trigger, self.target_name)
+        return (self.hook,)
+
+    def describe(self) -> str:
+        return f"replace {self.target_name} with {hook_name(self.hook)} at {self.trigger}"
+
+
+@dataclass(frozen=True, slots=True)
+class Move:
+    """Move the hook at ``position`` of ``trigger`` to ``new_position`` (of ``to_trigger``
+    when given), indexing the target list as it is once the hook has left it; -1: the end."""
+
+    trigger: str
+    position: int
+    new_position: int = -1
+    to_trigger: str | None = None
+
+    @property
+    def target(self) -> str:
+        return self.to_trigger or self.trigger
+
+    def apply(self, hookset: HookSet) -> tuple[Hook, ...]:
+        hooks = hookset[self.trigger]
+        hookset.move(self.trigger, self.position, self.new_position, self.to_trigger)
+        return (hooks[self.position],)  # valid: move() checked the position
+
+    def describe(self) -> str:
+        target = f"{self.to_trigger} " if self.to_trigger else ""
+        return f"move {self.trigger} #{self.position} to {target}#{self.new_position}"
+
+
+@dataclass(frozen=True, slots=True)
+class Reset:
+    """Remove every hook of ``trigger``, or only those named ``name``."""
+
+    trigger: str
+    name: str | None = None
+
+    @property
+    def target(self) -> str:
+        return self.trigger
+
+    def apply(self, hookset: HookSet) -> tuple[Hook, ...]:
+        hookset.reset(self.trigger, self.name)
+        return ()
+
+    def describe(self) -> str:
+        return f"reset {self.trigger}" + (f" ({self.name})" if self.name else "")
+
+
+Edit = Insert | Remove | Replace | Move | Reset
+
+
+def apply_to_copy(edit: Edit, hookset: HookSet) -> dict[str, tuple[Hook, ...]]:
+    """The snapshot ``edit`` would produce, without touching ``hookset`` (errors raise)."""
+    twin = hookset.copy()
+    edit.apply(twin)
+    return twin.snapshot()
