@@ -9,15 +9,10 @@ import sys
 from collections.abc import Sequence
 from types import ModuleType
 
-from app.commands import check, hooks, run
+from app.commands import check, hooks, run, tui
 from app.commands.common import DEFAULT_CONFIG, default_config, guarded
 
-COMMANDS: list[ModuleType] = [run, hooks, check]
-try:  # the debugger's command; present once app.tui exists
-    from app.commands import tui
-    COMMANDS.append(tui)
-except ImportError:  # pragma: no cover - only while the TUI is not installed
-    tui = None  # type: ignore[assignment]
+COMMANDS: list[ModuleType] = [run, hooks, check, tui]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -35,7 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def resolve_arguments(argv: Sequence[str]) -> list[str]:
     """No arguments means: the debugger on the bundled default config."""
-    if not argv and tui is not None:
+    if not argv:
         return ["tui", str(default_config())]
     return list(argv)
 

@@ -11,7 +11,11 @@ from __future__ import annotations
 import difflib
 import traceback
 from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
 from typing import Any
+
+#: Frames from here are the engine's, not the user's (left out of hook tracebacks).
+_ENGINE_DIR = str(Path(__file__).resolve().parent) + "/"
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
@@ -49,6 +53,11 @@ class DataSplitError(HookscopeError, TypeError):
     def __init__(self, message: str, *, split: str = "") -> None:
         super().__init__(message)
         self.split = split
+
+
+class TrainerArgumentError(HookscopeError, TypeError):
+    """A trainer constructed with an argument of the wrong kind (a model that is not a
+    module, a multi-model trainer with neither model nor base trainer)."""
 
 
 class CheckpointError(HookscopeError):
@@ -119,13 +128,8 @@ class HookError(HookscopeError):
 
     def where(self) -> str:
         """'at on_batch_forward, epoch 0, batch 3 (train/train)' style position text."""
-        parts = [f"at {self.trigger}"]
-        if self.epoch_i is not None:
-            parts.append(f"epoch {self.epoch_i}")
-        if self.batch_i is not None:
-            parts.append(f"batch {self.batch_i}")
-        if self.model_idx:
-            parts.append(f"model {self.model_idx}")
+        parts = [f"at {self.trigger}", *position_parts(self.epoch_i, self.batch_i,
+                                                       self.model_idx)]
         return ", ".join(parts) + f" ({self.mode}/{self.split})"
 
     def _message(self) -> str:
@@ -144,8 +148,26 @@ class HookError(HookscopeError):
         return (last.filename, last.lineno or 0, last.name)
 
     def format_traceback(self) -> str:
-        """The original exception's traceback as text, for a UI or a log."""
-        return "".join(traceback.format_exception(self.original))
+        """The failing hook's traceback from the hook down. The engine's own frames (the
+        routine calling the hook) are left out: what the user needs is their code."""
+        original = self.original
+        frames = [f for f in traceback.extract_tb(original.__traceback__)
+                  if not f.filename.startswith(_ENGINE_DIR)]
+        return "Traceback (most recent call last):\n" + "".join(
+            traceback.format_list(frames)) + "".join(
+            traceback.format_exception_only(type(original), original))
+
+
+def position_parts(epoch_i: int | None, batch_i: int | None, model_idx: int = 0) -> list[str]:
+    """The phrases of a routine position that apply: 'epoch 0', 'batch 3', 'model 1'."""
+    parts = []
+    if epoch_i is not None:
+        parts.append(f"epoch {epoch_i}")
+    if batch_i is not None:
+        parts.append(f"batch {batch_i}")
+    if model_idx:
+        parts.append(f"model {model_idx}")
+    return parts
 
 
 def describe_type(value: Any) -> str:

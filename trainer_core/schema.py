@@ -36,24 +36,39 @@ def fail(message: str, key_path: str, locate: Locate | None) -> ConfigError:
     return ConfigError(message, key_path=key_path, source=where(locate, key_path))
 
 
-def nest_dotted(mapping: Mapping[str, Any], locate: Locate | None = None) -> dict[str, Any]:
-    """Turn ``{'a.b': 1}`` into ``{'a': {'b': 1}}``; nested mappings are merged."""
-    nested: dict[str, Any] = {}
-    for key, value in mapping.items():
+def merge_dotted(base: Mapping[str, Any], updates: Mapping[str, Any],
+                 locate: Locate | None = None) -> dict[str, Any]:
+    """A copy of ``base`` with every key of ``updates`` set, where a key may be dotted
+    (``{'train.lr': 0.1}`` sets ``['train']['lr']``): the one place dotted keys are read.
+
+    A mapping value merges into a mapping already there (recursively); any other value
+    replaces what was there. ``base`` is not changed.
+    """
+    merged = _copy_tree(base)
+    for key, value in updates.items():
         if not isinstance(key, str):
             raise fail(f"keys must be strings, got {key!r}", "", locate)
         parts = key.split(".")
-        node = nested
+        node = merged
         for part in parts[:-1]:
             node = node.setdefault(part, {})
             if not isinstance(node, dict):
                 raise fail("is given both as a value and as a section", key, locate)
         leaf = parts[-1]
         if isinstance(value, Mapping) and isinstance(node.get(leaf), dict):
-            node[leaf].update(value)
+            node[leaf] = merge_dotted(node[leaf], value, locate)
         else:
-            node[leaf] = dict(value) if isinstance(value, Mapping) else value
-    return nested
+            node[leaf] = _copy_tree(value)
+    return merged
+
+
+def _copy_tree(data: Any) -> Any:
+    """Fresh dicts and lists all the way down (leaves shared), so merges never alias."""
+    if isinstance(data, Mapping):
+        return {k: _copy_tree(v) for k, v in data.items()}
+    if isinstance(data, list):
+        return [_copy_tree(v) for v in data]
+    return data
 
 
 def build(cls: type[T], data: Any, path: str = "", locate: Locate | None = None) -> T:

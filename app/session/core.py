@@ -24,13 +24,11 @@ import copy
 import sys
 import threading
 import time
-import traceback
 from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import trainer_core
 from app.session.breakpoints import Breakpoint, Breakpoints
 from app.session.history import EditHistory
 from app.session.state import (
@@ -71,8 +69,6 @@ from trainer_core.errors import HookError
 
 _ON_BATCH_END = "on_batch_end"
 _UNSEEN = object()
-#: Frames from here are the engine's, not the user's (left out of error tracebacks).
-_ENGINE_DIR = str(Path(trainer_core.__file__).resolve().parent) + "/"
 
 
 def torch_rng_state() -> Any:
@@ -404,20 +400,9 @@ class DebugSession:
         return ordering_hint(error, self.access.access) if error is not None else ""
 
     def error_traceback(self) -> str:
-        """The failing hook's traceback from the hook down, or ''.
-
-        The engine's own frames (the routine calling the hook) are left out: what the user
-        needs is their code.
-        """
+        """The failing hook's traceback from the hook down (user frames only), or ''."""
         error = self.error
-        if error is None:
-            return ""
-        original = error.original
-        frames = [f for f in traceback.extract_tb(original.__traceback__)
-                  if not f.filename.startswith(_ENGINE_DIR)]
-        return "Traceback (most recent call last):\n" + "".join(
-            traceback.format_list(frames)) + "".join(
-            traceback.format_exception_only(type(original), original))
+        return error.format_traceback() if error is not None else ""
 
     def resolve_error(self, decision: str) -> Point | None:
         """At an error: "retry" the hook, "skip" it, or "remove" it from its hook set.

@@ -15,6 +15,7 @@ from typing import Any
 from trainer_core.analysis.values import format_bytes, is_tensor, summarize
 from trainer_core.engine.context import ROUTINE_MANAGED
 from trainer_core.engine.points import Point
+from trainer_core.errors import position_parts
 
 Fingerprint = dict[str, tuple[Any, ...]]
 _SCALARS = (int, float, bool, str, type(None))
@@ -79,9 +80,8 @@ def _where(point: Point | None) -> str:
         return "outside any hook (trainer setup)"
     info = point.hook_info()
     place = f" ({info.location})" if info is not None else ""
-    batch = f", batch {point.batch_i}" if point.batch_i is not None else ""
-    epoch = f"epoch {point.epoch_i}" if point.epoch_i is not None else "fit"
-    return f"{point_label(point)}{place}, {epoch}{batch}"
+    position = ", ".join(position_parts(point.epoch_i, point.batch_i, point.model_idx))
+    return f"{point_label(point)}{place}, {position or 'fit'}"
 
 
 def tensor_stats(value: Any) -> list[tuple[str, str]]:

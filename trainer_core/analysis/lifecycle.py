@@ -22,7 +22,6 @@ operations per point, plus a scan of the attributes changed during each batch.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -268,6 +267,3 @@ class LifecycleChecker:
         return [finding]
 
 
-def summarize_findings(findings: Iterable[Finding]) -> str:
-    """Human-readable block, one finding per two lines."""
-    return "\n".join(f.describe() for f in findings)

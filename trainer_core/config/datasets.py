@@ -24,10 +24,10 @@ import numpy as np
 import torch
 
 from trainer_core.config.registry import load_object
+from trainer_core.engine.modes import SPLITS
 from trainer_core.errors import ConfigError, did_you_mean
 
 Arrays = tuple[np.ndarray, np.ndarray]
-SPLIT_NAMES = ("train", "val", "test")
 
 
 @dataclass(frozen=True)
@@ -207,8 +207,8 @@ def partition_clients(y: np.ndarray, clients: ClientSpec, seed: int,
 def split_by_ratio(count: int, ratios: Mapping[str, float], seed: int) -> dict[str, np.ndarray]:
     """Random disjoint index sets per split, sized by ratio (ratios must sum to at most 1)."""
     for name, ratio in ratios.items():
-        if name not in SPLIT_NAMES:
-            raise ConfigError(f"unknown split '{name}'{did_you_mean(name, SPLIT_NAMES)}",
+        if name not in SPLITS:
+            raise ConfigError(f"unknown split '{name}'{did_you_mean(name, SPLITS)}",
                               key_path=f"data.splits.{name}")
         if not 0 <= ratio <= 1:
             raise ConfigError(f"ratio must be between 0 and 1, got {ratio}",
@@ -218,7 +218,7 @@ def split_by_ratio(count: int, ratios: Mapping[str, float], seed: int) -> dict[s
                           key_path="data.splits")
     order = np.random.default_rng(seed).permutation(count)
     result, start = {}, 0
-    for name in SPLIT_NAMES:
+    for name in SPLITS:
         ratio = ratios.get(name, 0)
         size = round(ratio * count)
         if size:

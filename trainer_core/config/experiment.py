@@ -36,7 +36,7 @@ from trainer_core.config.registry import Registry
 from trainer_core.config.yaml_source import YamlDocument, load_yaml
 from trainer_core.errors import ConfigError, did_you_mean
 from trainer_core.packs import install_packs
-from trainer_core.schema import Locate, build, fail
+from trainer_core.schema import Locate, build, fail, merge_dotted
 from trainer_core.trainers.base import Trainer
 from trainer_core.trainers.settings import CriterionSettings, EvalSettings, TrainerConfig
 
@@ -111,29 +111,6 @@ def default_registry() -> Registry:
     return registry
 
 
-def apply_overrides(data: Mapping[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
-    """A copy of ``data`` with dotted keys set (``{"train.local_update_steps": 1}``)."""
-    result: dict[str, Any] = _deep_copy(data)
-    for dotted, value in overrides.items():
-        node = result
-        parts = dotted.split(".")
-        for part in parts[:-1]:
-            child = node.get(part)
-            if not isinstance(child, dict):
-                child = node[part] = {}
-            node = child
-        node[parts[-1]] = value
-    return result
-
-
-def _deep_copy(data: Any) -> Any:
-    if isinstance(data, Mapping):
-        return {k: _deep_copy(v) for k, v in data.items()}
-    if isinstance(data, list):
-        return [_deep_copy(v) for v in data]
-    return data
-
-
 def load_spec(path: str | Path, overrides: Mapping[str, Any] | None = None) -> ExperimentSpec:
     """Read and validate a config file (``overrides``: dotted keys set before validation)."""
     document = load_yaml(path)
@@ -143,7 +120,7 @@ def load_spec(path: str | Path, overrides: Mapping[str, Any] | None = None) -> E
         raise fail("the config must be a mapping of sections (data, model, train, ...)", "",
                    locate)
     if overrides:
-        data = apply_overrides(data, overrides)
+        data = merge_dotted(data, overrides)
     for key in data:
         if key not in TOP_LEVEL_KEYS:
             raise fail(f"unknown section '{key}'{did_you_mean(str(key), TOP_LEVEL_KEYS)}; "

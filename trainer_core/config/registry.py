@@ -17,7 +17,7 @@ import hashlib
 import importlib
 import importlib.util
 import sys
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -221,8 +221,3 @@ def _relative(path: Path, base_dir: str | Path | None) -> str:
     return str(path)
 
 
-def hook_lookup(registry: Registry | None = None, trainer: Any = None,
-                base_dir: str | Path | None = None) -> Callable[[str], Hook]:
-    """A one-argument resolver with the context bound (handy for loaders)."""
-    return lambda reference: resolve_hook(reference, registry=registry, trainer=trainer,
-                                          base_dir=base_dir)

@@ -219,10 +219,6 @@ class HookSet(Mapping[str, tuple[Hook, ...]]):
             return self.register(new_hook, trigger, base_hook=base_hook, insert_mode="after")
         return self.register(new_hook, trigger)
 
-    def insert(self, trigger: str | Trigger, hook: Hook, position: int) -> None:
-        """Insert ``hook`` at ``position`` (0..len; -1 appends)."""
-        self.register(hook, trigger, insert_pos=position)
-
     def replace(self, new_hook: Hook, trigger: str | Trigger,
                 target_hook_name: str) -> tuple[Hook, ...]:
         """Put ``new_hook`` in place of every hook named ``target_hook_name``; return those."""

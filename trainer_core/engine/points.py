@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from enum import StrEnum
 from operator import itemgetter
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from trainer_core.engine.hooks import Hook, HookInfo, describe_hook, hook_name
+from trainer_core.errors import position_parts
 
 if TYPE_CHECKING:
     from trainer_core.engine.routine import RoutineRun
@@ -28,7 +29,6 @@ class PointKind(StrEnum):
     HOOK = "hook"            # a hook is about to run
     HOOK_DONE = "hook_done"  # that hook returned
     ERROR = "error"          # that hook raised; the run waits for retry / skip
-
 
 
 TRIGGER = PointKind.TRIGGER
@@ -98,28 +98,10 @@ class Point(tuple):
         """Where the hook is defined, or None at a TRIGGER point."""
         return None if self.hook is None else describe_hook(self.hook)
 
-    def same_site(self, other: Point | None) -> bool:
-        """True when ``other`` is at the same hook of the same firing (any kind)."""
-        return (other is not None and other.run is self.run and other.trigger == self.trigger
-                and other.epoch_i == self.epoch_i and other.batch_i == self.batch_i
-                and other.model_idx == self.model_idx and other.position == self.position)
-
-    def as_dict(self) -> dict[str, Any]:
-        """Plain data for logs, JSON and golden files."""
-        return {"kind": self.kind.value, "mode": self.mode, "split": self.split,
-                "trigger": self.trigger, "epoch_i": self.epoch_i, "batch_i": self.batch_i,
-                "model_idx": self.model_idx, "hook": self.hook_name, "position": self.position}
-
     def describe(self) -> str:
         """One line: 'train/train epoch 1 batch 3 on_batch_forward #0 _hook_on_batch_forward'."""
-        parts = [f"{self.mode}/{self.split}"]
-        if self.epoch_i is not None:
-            parts.append(f"epoch {self.epoch_i}")
-        if self.batch_i is not None:
-            parts.append(f"batch {self.batch_i}")
-        if self.model_idx:
-            parts.append(f"model {self.model_idx}")
-        parts.append(self.trigger)
+        parts = [f"{self.mode}/{self.split}",
+                 *position_parts(self.epoch_i, self.batch_i, self.model_idx), self.trigger]
         if self.hook is not None:
             parts.append(f"#{self.position} {self.hook_name}")
         if self.kind is not HOOK:

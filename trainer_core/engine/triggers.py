@@ -25,15 +25,10 @@ class Trigger(StrEnum):
     ON_FIT_END = "on_fit_end"
 
 
-
 #: The trigger names in routine order.
 TRIGGERS: tuple[str, ...] = tuple(t.value for t in Trigger)
 #: Triggers fired once per batch, in order.
 BATCH_TRIGGERS: tuple[str, ...] = TRIGGERS[2:6]
-#: Triggers fired once per epoch.
-EPOCH_TRIGGERS: tuple[str, ...] = (TRIGGERS[1], TRIGGERS[6])
-#: Triggers fired once per routine.
-ROUTINE_TRIGGERS: tuple[str, ...] = (TRIGGERS[0], TRIGGERS[7])
 
 _TRIGGER_SET = frozenset(TRIGGERS)
 

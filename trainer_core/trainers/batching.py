@@ -90,7 +90,7 @@ class TensorBatches(_SeededLanes):
                  drop_last: bool, seed: int, device: torch.device | str = "cpu") -> None:
         super().__init__(seed)
         if len(x) != len(y):
-            raise ValueError(f"x has {len(x)} rows but y has {len(y)}")
+            raise DataSplitError(f"x has {len(x)} rows but y has {len(y)}")
         self.x = x.to(device)
         self.y = y.to(device)
         self.num_samples = len(x)

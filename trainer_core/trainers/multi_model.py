@@ -26,7 +26,7 @@ from trainer_core.engine.hooks import Hook, HookSet
 from trainer_core.engine.modes import HOOKSET_KINDS
 from trainer_core.engine.routine import Lane
 from trainer_core.engine.triggers import Trigger
-from trainer_core.errors import ConfigError, HookscopeError
+from trainer_core.errors import ConfigError, HookscopeError, TrainerArgumentError
 from trainer_core.trainers.base import HOOKSET_ATTRIBUTES, as_hookset
 from trainer_core.trainers.checkpoint import check_state, load_checkpoint, save_checkpoint
 from trainer_core.trainers.settings import TrainerConfig
@@ -62,12 +62,13 @@ class MultiModelTrainer(TorchTrainer):
         self.hooks_in_ft_multiple_models: list[HookSet] = []
         if base_trainer is None:
             if model is None or data is None:
-                raise TypeError("MultiModelTrainer needs model and data, or base_trainer")
+                raise TrainerArgumentError("MultiModelTrainer needs model and data, or "
+                                           "base_trainer")
             super().__init__(model, data, device, config, only_for_eval)
             base_sets: dict[str, list[HookSet]] = {}
         else:
             if not isinstance(base_trainer, TorchTrainer):
-                raise TypeError(f"base_trainer must be a TorchTrainer, got "
+                raise TrainerArgumentError(f"base_trainer must be a TorchTrainer, got "
                                 f"{type(base_trainer).__name__}")
             super().__init__(copy.deepcopy(base_trainer.ctx.model), base_trainer.ctx.data,
                              base_trainer.ctx.device, base_trainer.cfg,

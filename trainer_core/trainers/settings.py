@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from trainer_core.errors import ConfigError, describe_type
-from trainer_core.schema import Locate, build, nest_dotted
+from trainer_core.schema import Locate, build, merge_dotted
 
 
 @dataclass(frozen=True)
@@ -127,7 +127,7 @@ class TrainerConfig:
     def from_mapping(cls, mapping: Mapping[str, Any], *,
                      locate: Locate | None = None) -> TrainerConfig:
         """Build from nested or dotted keys; ``locate(key_path)`` may add 'file:line'."""
-        return build(cls, nest_dotted(mapping, locate), "", locate)
+        return build(cls, merge_dotted({}, mapping, locate), "", locate)
 
     def replace(self, **changes: Any) -> TrainerConfig:
         """A copy with top-level sections replaced."""

@@ -18,7 +18,7 @@ import torch
 
 from trainer_core.engine.context import CtxVar, Lifecycle
 from trainer_core.engine.modes import SPLITS, TRAINING_MODES
-from trainer_core.errors import DataSplitError, describe_type, did_you_mean
+from trainer_core.errors import DataSplitError, TrainerArgumentError, describe_type, did_you_mean
 from trainer_core.trainers.base import Trainer
 from trainer_core.trainers.batching import make_batches
 from trainer_core.trainers.builders import (
@@ -48,7 +48,8 @@ class TorchTrainer(Trainer):
                  config: TrainerConfig | Mapping[str, Any] | None = None,
                  only_for_eval: bool = False) -> None:
         if not isinstance(model, torch.nn.Module):
-            raise TypeError(f"model must be a torch.nn.Module, got {describe_type(model)}")
+            raise TrainerArgumentError(f"model must be a torch.nn.Module, got "
+                                       f"{describe_type(model)}")
         super().__init__(model, data, torch.device(device), config, only_for_eval)
 
     # -- data and running variables ---------------------------------------------------
