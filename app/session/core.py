@@ -58,7 +58,7 @@ from trainer_core.analysis.access import (
     ordering_hint,
 )
 from trainer_core.analysis.lifecycle import Finding, LifecycleChecker
-from trainer_core.config.registry import Registry, resolve_hook
+from trainer_core.config.registry import Registry, resolvable_names, resolve_hook
 from trainer_core.engine.edits import Edit, Insert, Move, Remove, Replace, Reset, apply_to_copy
 from trainer_core.engine.hooks import Hook, HookSet, describe_hook, hook_name
 from trainer_core.engine.modes import hookset_kind
@@ -455,6 +455,11 @@ class DebugSession:
     def hookset(self, mode: str = "train", model_idx: int = 0) -> HookSet:
         """The hook set a routine of ``mode`` uses for model ``model_idx``."""
         return self.trainer.hook_set(mode, model_idx)
+
+    def hook_names(self) -> list[str]:
+        """The hooks a plain name resolves to here (the config's registry, the trainer's
+        default hooks), sorted: what an insert dialog offers."""
+        return resolvable_names(self.registry, self.trainer)
 
     def resolve(self, reference: str | Hook) -> Hook:
         """A hook from a registered name, ``module:function`` or ``file.py:function``."""

@@ -10,7 +10,8 @@ from textual.app import App, SystemCommand
 from textual.screen import Screen
 
 from app.session import DebugSession
-from app.tui.main_screen import COMMANDS, MainScreen
+from app.tui.keys import KEYS
+from app.tui.main_screen import MainScreen
 
 
 class HookscopeApp(App[None]):
@@ -39,10 +40,9 @@ class HookscopeApp(App[None]):
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         if isinstance(screen, MainScreen):
-            for key, action, _, _, help_text in COMMANDS:
-                shown = key.split(",")[0].replace("question_mark", "?").replace("slash", "/")
-                yield SystemCommand(f"{help_text} ({shown})", help_text,
-                                    lambda action=action: screen.run_action(action))
+            for key in KEYS:
+                yield SystemCommand(f"{key.help} ({key.shown})", key.help,
+                                    lambda action=key.action: screen.run_action(action))
             yield SystemCommand("Load a pipeline from YAML", "Replace every hook set by a "
                                 "pipeline file (one undoable edit)",
                                 lambda: screen.run_action("load"))

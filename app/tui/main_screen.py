@@ -24,6 +24,7 @@ from textual.widgets import DataTable, Footer, Input, RichLog, Sparkline, Tree
 
 from app.session import DebugSession, RunState, SessionError
 from app.tui import render
+from app.tui.keys import KEYS
 from app.tui.modals import (
     BreakpointRequest,
     BreakpointScreen,
@@ -36,7 +37,6 @@ from app.tui.modals import (
     PipelineFileScreen,
 )
 from app.tui.panel import TextPanel, hold_cursors
-from trainer_core.config.registry import TRAINER_HOOK_PREFIX
 from trainer_core.engine.edits import Edit, Insert, Remove, Reset
 from trainer_core.engine.modes import hookset_kind
 from trainer_core.engine.triggers import TRIGGERS
@@ -56,39 +56,11 @@ class HookTree(Tree[NodeData]):
     ]
 
 
-#: (key, action, footer label, shown in the footer) — also the command palette's entries.
-COMMANDS: tuple[tuple[str, str, str, bool, str], ...] = (
-    ("s", "step", "Step", True, "Step into the next hook"),
-    ("n", "next_trigger", "Trigger", True, "Run to the next trigger"),
-    ("b", "end_of_batch", "Batch", True, "Run to the end of the batch"),
-    ("e", "end_of_epoch", "Epoch", True, "Run to the end of the epoch"),
-    ("c", "continue", "Continue", True, "Continue to a breakpoint or the end"),
-    ("p", "pause", "Pause", True, "Pause a running step"),
-    ("r", "restart", "Restart", True, "Restart the routine (model weights reset)"),
-    ("t", "toggle_mode", "Train/eval", True, "Show the train or the eval hook set"),
-    ("space", "toggle_breakpoint", "Break", True, "Toggle a breakpoint on the selection"),
-    ("B", "add_breakpoint", "Cond.break", False, "Add a conditional breakpoint"),
-    ("i", "insert", "Insert", True, "Insert a hook"),
-    ("x", "remove", "Remove", True, "Remove the selected hook"),
-    ("R", "reset_trigger", "Reset", False, "Reset (clear) the selected trigger"),
-    ("ctrl+up,K", "move(-1)", "Move up", False, "Move the selected hook up"),
-    ("ctrl+down,J", "move(1)", "Move down", False, "Move the selected hook down"),
-    ("u", "undo", "Undo", True, "Undo the last edit"),
-    ("ctrl+r", "redo", "Redo", False, "Redo the last undone edit"),
-    ("w", "write", "Write", False, "Write the pipeline to YAML"),
-    ("m", "next_model", "Model", False, "Show the next model's hooks (multi-model)"),
-    ("d", "diff", "Diff", False, "What changed in ctx since an earlier stop"),
-    ("slash", "filter", "Filter", False, "Filter the Context table"),
-    ("question_mark", "help", "Help", True, "Show every key"),
-    ("q", "quit", "Quit", True, "Quit hookscope"),
-)
-
-
 class MainScreen(Screen[None]):
     """Everything on one screen; see the module docstring."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding(key, action, label, show=show) for key, action, label, show, _ in COMMANDS
+        Binding(key.keys, key.action, key.label, show=key.show) for key in KEYS
     ] + [Binding("escape", "focus_tree", "Tree", show=False)]
 
     def __init__(self, session: DebugSession, *, show_timings: bool = True,
@@ -653,9 +625,7 @@ class MainScreen(Screen[None]):
         data = self.selection()
         trigger, position = data if data is not None else ("on_batch_end", -1)
         position = -1 if position < 0 else position + 1
-        registry = self.session.registry
-        names = set(registry.hook_names()) if registry is not None else set()
-        names |= {n for n in dir(self.session.trainer) if n.startswith(TRAINER_HOOK_PREFIX)}
+        names = self.session.hook_names()
 
         def validate(request: InsertRequest) -> str | None:
             try:
@@ -679,7 +649,7 @@ class MainScreen(Screen[None]):
             except HookscopeError as exc:
                 return Text(str(exc), style="red")
 
-        self.app.push_screen(InsertHookScreen(sorted(names), trigger, position,
+        self.app.push_screen(InsertHookScreen(names, trigger, position,
                                               self.view_mode, validate, describe), inserted)
 
     def action_remove(self) -> None:

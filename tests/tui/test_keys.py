@@ -407,13 +407,13 @@ async def test_the_error_modal_says_which_hook_writes_what_the_failing_hook_read
 
 
 async def test_every_key_is_also_a_command_in_the_palette(make_tui):
-    from app.tui.main_screen import COMMANDS
+    from app.tui.keys import KEYS
 
     app = make_tui()
     async with app.run_test(size=SIZE) as pilot:
         titles = [command.title for command in app.get_system_commands(app.screen)]
-        for _, _, _, _, help_text in COMMANDS:
-            assert any(title.startswith(help_text) for title in titles), help_text
+        for key in KEYS:
+            assert any(title.startswith(key.help) for title in titles), key.help
         assert "Debug the evaluation routine on test" in titles
         await pilot.press("ctrl+p")
         await pilot.pause()

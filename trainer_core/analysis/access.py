@@ -21,6 +21,7 @@ import inspect
 import textwrap
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from trainer_core.engine.context import Context
@@ -150,11 +151,19 @@ class AccessLog:
         return base.merged(sorted(seen)) if seen else base
 
 
+class DependencyKind(StrEnum):
+    """How an edit leaves a read without its writer."""
+
+    WRITER_AFTER_READER = "writer-after-reader"  # the writer now runs after the reader
+    WRITER_REMOVED = "writer-removed"            # the writer was removed or replaced
+    NEVER_WRITTEN = "never-written"              # nothing in the routine writes it
+
+
 @dataclass(frozen=True, slots=True)
 class DependencyFinding:
     """An edit that leaves a hook reading an attribute nothing has written yet."""
 
-    kind: str            # "writer-after-reader" | "writer-removed" | "never-written"
+    kind: DependencyKind
     attribute: str
     reader: str
     reader_trigger: str
@@ -168,21 +177,21 @@ class DependencyFinding:
 
     def as_dict(self) -> dict[str, Any]:
         """Plain data."""
-        return {"kind": self.kind, "attribute": self.attribute, "reader": self.reader,
+        return {"kind": self.kind.value, "attribute": self.attribute, "reader": self.reader,
                 "reader_trigger": self.reader_trigger, "writer": self.writer,
                 "writer_trigger": self.writer_trigger, "message": self.message}
 
 
-Sequence_ = list[tuple[str, int, Hook]]
+RoutineOrder = list[tuple[str, int, Hook]]
 
 
-def routine_order(hooks: Mapping[str, Sequence[Hook]]) -> Sequence_:
+def routine_order(hooks: Mapping[str, Sequence[Hook]]) -> RoutineOrder:
     """Every (trigger, position, hook) in the order one batch-level pass meets them."""
     return [(trigger, position, hook) for trigger in TRIGGERS
             for position, hook in enumerate(hooks.get(trigger, ()))]
 
 
-def _occurrences(order: Sequence_) -> dict[tuple[Any, int], int]:
+def _occurrences(order: RoutineOrder) -> dict[tuple[Any, int], int]:
     """(hook, n-th occurrence) -> index in ``order``, so a hook is matched across edits."""
     seen: dict[Any, int] = {}
     index: dict[tuple[Any, int], int] = {}
@@ -194,7 +203,7 @@ def _occurrences(order: Sequence_) -> dict[tuple[Any, int], int]:
     return index
 
 
-def _satisfied(order: Sequence_, access: Callable[[Hook], HookAccess]
+def _satisfied(order: RoutineOrder, access: Callable[[Hook], HookAccess]
                ) -> list[dict[str, tuple[str, int, Hook]]]:
     """For each hook in ``order``: read attribute -> the last earlier hook that writes it."""
     last_writer: dict[str, tuple[str, int, Hook]] = {}
@@ -238,12 +247,12 @@ def check_edit(before: Mapping[str, Sequence[Hook]], after: Mapping[str, Sequenc
                     message = (f"{reader} ({trigger}) reads ctx.{attribute}, which "
                                f"{hook_name(writer)} writes; {hook_name(writer)} would now run "
                                f"after it ({later[0][0]} #{later[0][1]})")
-                    kind = "writer-after-reader"
+                    kind = DependencyKind.WRITER_AFTER_READER
                 else:
                     message = (f"{reader} ({trigger}) reads ctx.{attribute}, which "
                                f"{hook_name(writer)} ({w_trigger}) writes; that hook would be "
                                f"gone")
-                    kind = "writer-removed"
+                    kind = DependencyKind.WRITER_REMOVED
                 findings.append(DependencyFinding(kind, attribute, reader, trigger,
                                                   hook_name(writer), w_trigger, message))
         else:
@@ -252,13 +261,13 @@ def check_edit(before: Mapping[str, Sequence[Hook]], after: Mapping[str, Sequenc
                 if writers:
                     w_trigger, w_pos, writer = writers[0]
                     findings.append(DependencyFinding(
-                        "writer-after-reader", attribute, reader, trigger, hook_name(writer),
-                        w_trigger,
+                        DependencyKind.WRITER_AFTER_READER, attribute, reader, trigger,
+                        hook_name(writer), w_trigger,
                         f"{reader} ({trigger}) reads ctx.{attribute}, which is only written "
                         f"later, by {hook_name(writer)} ({w_trigger} #{w_pos})"))
                 elif not present(attribute):
                     findings.append(DependencyFinding(
-                        "never-written", attribute, reader, trigger, None, None,
+                        DependencyKind.NEVER_WRITTEN, attribute, reader, trigger, None, None,
                         f"{reader} ({trigger}) reads ctx.{attribute}, which no hook writes "
                         f"and ctx does not hold"))
     return findings

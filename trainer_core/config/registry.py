@@ -116,11 +116,18 @@ def _named_hook(name: str, registry: Registry | None, trainer: Any) -> Hook:
             return hook
     if registry is not None and name in registry.hooks:
         return registry.hooks[name]
-    known = set(registry.hooks if registry is not None else ())
-    if trainer is not None:
-        known.update(n for n in dir(trainer) if n.startswith(TRAINER_HOOK_PREFIX))
+    known = resolvable_names(registry, trainer)
     raise UnresolvedReference(name, f"no hook of that name{did_you_mean(name, known)}; "
                                 f"use {REF_FORMS}")
+
+
+def resolvable_names(registry: Registry | None, trainer: Any) -> list[str]:
+    """Every hook a plain name resolves to: the registry's and the trainer's ``_hook_on_*``
+    methods, sorted."""
+    names = set(registry.hooks if registry is not None else ())
+    if trainer is not None:
+        names.update(n for n in dir(trainer) if n.startswith(TRAINER_HOOK_PREFIX))
+    return sorted(names)
 
 
 def hook_ref(hook: Hook, *, registry: Registry | None = None, trainer: Any = None,
