@@ -71,6 +71,14 @@ class _FormDialog(_Dialog):
     def _submit(self) -> None:
         raise NotImplementedError
 
+    def _finish(self, request: Any, validate: Callable[[Any], str | None]) -> None:
+        """Close with ``request`` unless ``validate`` finds a problem (shown in place)."""
+        problem = validate(request)
+        if problem:
+            self.show_problem(problem)
+        else:
+            self.dismiss(request)
+
 
 def trigger_in_name(hook_name: str) -> str | None:
     """The trigger a FederatedScope-style name announces (``_hook_on_batch_end_x`` ->
@@ -145,12 +153,7 @@ class InsertHookScreen(_FormDialog):
             self.show_problem("the position must be a whole number (-1 for the end)")
             return
         trigger = str(self.query_one("#trigger", Select).value)
-        request = InsertRequest(reference, trigger, position)
-        problem = self.validate(request)
-        if problem:
-            self.show_problem(problem)
-            return
-        self.dismiss(request)
+        self._finish(InsertRequest(reference, trigger, position), self.validate)
 
 
 class BreakpointScreen(_FormDialog):
@@ -188,11 +191,7 @@ class BreakpointScreen(_FormDialog):
         if request.trigger is None and request.hook is None and condition is None:
             self.show_problem("'any trigger' needs a condition")
             return
-        problem = self.validate(request)
-        if problem:
-            self.show_problem(problem)
-            return
-        self.dismiss(request)
+        self._finish(request, self.validate)
 
 
 class ErrorScreen(_Dialog):

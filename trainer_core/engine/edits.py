@@ -17,8 +17,21 @@ from dataclasses import dataclass
 from trainer_core.engine.hooks import Hook, HookSet, hook_name
 
 
+class _OneTrigger:
+    """What every edit shares: it acts at ``trigger``, where its placed hooks end up too
+    unless it says otherwise (a Move to another trigger)."""
+
+    __slots__ = ()
+    trigger: str
+
+    @property
+    def target(self) -> str:
+        """The trigger the hooks this edit places end up at."""
+        return self.trigger
+
+
 @dataclass(frozen=True, slots=True)
-class Insert:
+class Insert(_OneTrigger):
     """Insert ``hook`` at ``position`` of ``trigger`` (-1: the end), or immediately before /
     after the first hook named ``before`` / ``after``."""
 
@@ -27,10 +40,6 @@ class Insert:
     position: int = -1
     before: str | None = None
     after: str | None = None
-
-    @property
-    def target(self) -> str:
-        return self.trigger
 
     def apply(self, hookset: HookSet) -> tuple[Hook, ...]:
         base = self.before if self.before is not None else self.after
@@ -49,15 +58,11 @@ class Insert:
 
 
 @dataclass(frozen=True, slots=True)
-class Remove:
+class Remove(_OneTrigger):
     """Remove the hook at ``position`` of ``trigger`` (negative counts from the end)."""
 
     trigger: str
     position: int
-
-    @property
-    def target(self) -> str:
-        return self.trigger
 
     def apply(self, hookset: HookSet) -> tuple[Hook, ...]:
         hookset.remove(self.trigger, self.position)
@@ -68,16 +73,12 @@ class Remove:
 
 
 @dataclass(frozen=True, slots=True)
-class Replace:
+class Replace(_OneTrigger):
     """Put ``hook`` in place of every hook named ``target_name`` at ``trigger``."""
 
     trigger: str
     target_name: str
     hook: Hook
-
-    @property
-    def target(self) -> str:
-        return self.trigger
 
     def apply(self, hookset: HookSet) -> tuple[Hook, ...]:
         hookset.replace(self.hook, self.trigger, self.target_name)
@@ -88,7 +89,7 @@ class Replace:
 
 
 @dataclass(frozen=True, slots=True)
-class Move:
+class Move(_OneTrigger):
     """Move the hook at ``position`` of ``trigger`` to ``new_position`` (of ``to_trigger``
     when given), indexing the target list as it is once the hook has left it; -1: the end."""
 
@@ -99,6 +100,7 @@ class Move:
 
     @property
     def target(self) -> str:
+        """The trigger the moved hook ends up at."""
         return self.to_trigger or self.trigger
 
     def apply(self, hookset: HookSet) -> tuple[Hook, ...]:
@@ -112,15 +114,11 @@ class Move:
 
 
 @dataclass(frozen=True, slots=True)
-class Reset:
+class Reset(_OneTrigger):
     """Remove every hook of ``trigger``, or only those named ``name``."""
 
     trigger: str
     name: str | None = None
-
-    @property
-    def target(self) -> str:
-        return self.trigger
 
     def apply(self, hookset: HookSet) -> tuple[Hook, ...]:
         hookset.reset(self.trigger, self.name)
