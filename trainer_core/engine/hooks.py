@@ -1,4 +1,4 @@
-"""HookSet: the ordered hook lists of one mode (train or eval), one per trigger.
+"""HookSet: the ordered hook lists of one hook set (train, eval or finetune), per trigger.
 
 Layout: ``_hooks`` maps each of the eight trigger names to an immutable tuple of hooks, in
 the order they run. Every edit builds new tuples and swaps them in through ``_commit``, the
