@@ -28,6 +28,20 @@ def test_status_follows_the_routine(make_session):
     assert session.status().state == "finished" and session.status().progress == 1.0
 
 
+def test_progress_totals_follow_a_hook_that_changes_the_epoch_count(make_session):
+    session = make_session()
+
+    def one_more_epoch(ctx):
+        ctx.num_train_epoch += 1
+
+    session.trainer.register_hook_in_train(one_more_epoch, "on_fit_start")
+    assert (session.status().num_epochs, session.status().total_batches) == (2, 10)
+    session.step_trigger()  # past on_fit_start's hooks: now the routine knows 3 epochs
+    assert (session.status().num_epochs, session.status().total_batches) == (3, 15)
+    session.run_to_end()
+    assert session.status().state == "finished" and session.status().batches_done == 15
+
+
 def test_variable_rows_say_what_changed_and_who_set_it(make_session):
     session = make_session()
     session.add_breakpoint(trigger="on_batch_backward")

@@ -56,7 +56,6 @@ _BATCH, _EPOCH, _ROUTINE = Lifecycle.BATCH, Lifecycle.EPOCH, Lifecycle.ROUTINE
 ERROR_DECISIONS = ("retry", "skip")
 
 
-
 class Lane(NamedTuple):
     """One model's part of a routine: its index and the hook set it runs."""
 
@@ -79,6 +78,10 @@ class RoutinePlan:
         """Batches of epoch ``epoch_i`` (the last epoch may stop early)."""
         return self.last_epoch_batches if epoch_i == self.num_epochs - 1 else \
             self.batches_per_epoch
+
+    def stops_after(self, epoch_i: int, batch_i: int) -> bool:
+        """False: :meth:`batches_in` already says where each epoch ends."""
+        return False
 
     @property
     def total_batches(self) -> int:
@@ -112,6 +115,77 @@ class RoutinePlan:
         return cls(1, num_batches, num_batches)
 
 
+class ContextPlan:
+    """A routine's counts read from ctx at the moments FederatedScope's loop reads them, so
+    a hook that changes them changes the run (Ditto adds epochs at on_fit_start):
+
+    * ``num_{split}_epoch`` once the on_fit_start hooks have run (1 when ctx has none);
+    * ``num_{split}_batch`` at each epoch, once its on_epoch_start hooks have run;
+    * in a training routine's last epoch (``num_train_epoch - 1``), after every batch: stop
+      once ``num_train_batch_last_epoch`` batches have run.
+
+    Every property reads ctx now, so a debugger's progress follows such a change.
+    """
+
+    __slots__ = ("_d", "split", "training")
+
+    def __init__(self, ctx: Context, split: str, *, training: bool) -> None:
+        self._d = ctx.__dict__
+        self.split = split
+        self.training = training
+
+    def _count(self, name: str, default: int) -> int:
+        value = self._d.get(name)
+        return default if value is None else int(value)
+
+    @property
+    def num_epochs(self) -> int:
+        """``num_{split}_epoch``, 1 when ctx has none (an evaluation split)."""
+        return self._count(f"num_{self.split}_epoch", 1)
+
+    @property
+    def batches_per_epoch(self) -> int:
+        """``num_{split}_batch``."""
+        return self._count(f"num_{self.split}_batch", 0)
+
+    def batches_in(self, epoch_i: int) -> int:
+        """Batches the loop sets out to run in an epoch (``stops_after`` may end it early)."""
+        return self.batches_per_epoch
+
+    def stops_after(self, epoch_i: int, batch_i: int) -> bool:
+        """FederatedScope's break in a training routine's last epoch."""
+        if not self.training:
+            return False
+        d = self._d
+        return epoch_i == (d.get("num_train_epoch") or 0) - 1 and \
+            batch_i >= (d.get("num_train_batch_last_epoch") or 0) - 1
+
+    @property
+    def last_epoch_batches(self) -> int:
+        """Batches the last epoch runs, as ctx says now."""
+        per_epoch = self.batches_per_epoch
+        if not self.training or self.num_epochs != self._count("num_train_epoch", 0):
+            return per_epoch
+        return max(1, min(per_epoch, self._count("num_train_batch_last_epoch", per_epoch))) \
+            if per_epoch else 0
+
+    @property
+    def total_batches(self) -> int:
+        """Batches over the whole routine, as ctx says now."""
+        epochs = self.num_epochs
+        if epochs <= 0:
+            return 0
+        return self.batches_per_epoch * (epochs - 1) + self.last_epoch_batches
+
+    def __repr__(self) -> str:
+        return (f"<ContextPlan {self.split}: {self.num_epochs} epoch(s) of "
+                f"{self.batches_per_epoch} batches, {self.total_batches} in all>")
+
+
+#: What the routine needs of a plan (a fixed RoutinePlan or a ContextPlan).
+Plan = RoutinePlan | ContextPlan
+
+
 @dataclass(slots=True)
 class LaneResult:
     """What one model's routine produced, read right after its ``on_fit_end`` hooks."""
@@ -136,9 +210,13 @@ class RoutineHost(Protocol):
 Step = tuple[str | Lifecycle, int | None, int | None]
 
 
-def schedule(plan: RoutinePlan) -> Iterator[Step]:
+def schedule(plan: Plan) -> Iterator[Step]:
     """The routine's order as data: (trigger, epoch_i, batch_i) in firing order, with a
-    Lifecycle entry where that lifecycle's CtxVars are released."""
+    Lifecycle entry where that lifecycle's CtxVars are released.
+
+    A generator reads the plan only when it resumes, that is once the previous step's hooks
+    have run: the epoch count after on_fit_start, each epoch's batches after its
+    on_epoch_start, the stop rule after each batch."""
     yield ON_FIT_START, None, None
     for epoch_i in range(plan.num_epochs):
         yield ON_EPOCH_START, epoch_i, None
@@ -148,6 +226,8 @@ def schedule(plan: RoutinePlan) -> Iterator[Step]:
             yield ON_BATCH_BACKWARD, epoch_i, batch_i
             yield ON_BATCH_END, epoch_i, batch_i
             yield _BATCH, epoch_i, batch_i
+            if plan.stops_after(epoch_i, batch_i):
+                break
         yield ON_EPOCH_END, epoch_i, None
         yield _EPOCH, epoch_i, None
     yield ON_FIT_END, None, None
@@ -160,7 +240,7 @@ class RoutineRun:
     """
 
     def __init__(self, host: RoutineHost, mode: str, split: str, lanes: Sequence[Lane],
-                 plan: RoutinePlan, *, parallel: bool = False) -> None:
+                 plan: Plan, *, parallel: bool = False) -> None:
         if not lanes:
             raise HookscopeError("a routine needs at least one hook set")
         self.host = host

@@ -21,11 +21,14 @@ from trainer_core.engine.modes import (
     hookset_kind,
     is_training,
 )
-from trainer_core.engine.routine import Lane, LaneResult, RoutinePlan, RoutineRun
+from trainer_core.engine.routine import ContextPlan, Lane, LaneResult, RoutinePlan, RoutineRun
 from trainer_core.engine.triggers import TRIGGERS, Trigger
 from trainer_core.errors import DataSplitError, HookscopeError
 from trainer_core.trainers.settings import TrainerConfig
 
+#: The counts FederatedScope's loop reads in every training routine.
+TRAINING_COUNTS = ("num_train_epoch", "num_train_batch_last_epoch", "num_total_train_batch")
+_ABSENT = object()
 #: What a routine may be given as its hook set: a HookSet, or FederatedScope's plain dict.
 HookSetLike = HookSet | Mapping[str, Sequence[Hook]]
 #: The attribute holding each kind's hook set (FederatedScope's names).
@@ -272,14 +275,26 @@ class Trainer:
         return None
 
     # -- routine host interface -------------------------------------------------------
-    def plan_for(self, mode: str, split: str) -> RoutinePlan:
-        """Epochs and batches a routine of ``mode`` on ``split`` runs."""
-        batches = self.ctx.get(f"num_{split}_batch", 0)
-        if is_training(mode):
-            steps = self.cfg.finetune if mode == MODE.FINETUNE else self.cfg.train
-            return RoutinePlan.for_training(batches, steps.local_update_steps,
-                                            steps.batch_or_epoch)
-        return RoutinePlan.for_evaluation(batches)
+    def plan_for(self, mode: str, split: str) -> ContextPlan:
+        """Epochs and batches a routine of ``mode`` on ``split`` runs: read from ctx as the
+        routine goes (``num_{split}_epoch``, ``num_{split}_batch``, and in training modes
+        ``num_train_epoch`` / ``num_train_batch_last_epoch``), which :meth:`setup_vars` sets
+        and hooks may change."""
+        return ContextPlan(self.ctx, split, training=is_training(mode))
+
+    def training_counts(self, split: str, settings: Any) -> RoutinePlan:
+        """FederatedScope's counts for a training routine on ``split`` under ``settings``
+        (the train or finetune section)."""
+        return RoutinePlan.for_training(self.ctx.get(f"num_{split}_batch", 0),
+                                        settings.local_update_steps, settings.batch_or_epoch)
+
+    def set_training_counts(self, plan: RoutinePlan) -> None:
+        """Put a plan where FederatedScope's loop reads it: ``num_train_epoch``,
+        ``num_train_batch_last_epoch``, ``num_total_train_batch``."""
+        ctx = self.ctx
+        ctx.num_train_epoch = plan.num_epochs
+        ctx.num_train_batch_last_epoch = plan.last_epoch_batches
+        ctx.num_total_train_batch = plan.total_batches
 
     def has_split(self, split: str) -> bool:
         """True when the trainer has data for ``split``."""
@@ -301,10 +316,27 @@ class Trainer:
         return False
 
     def _enter_mode(self, mode: str) -> Any:
-        return None
+        """Before a routine. Fine-tuning runs ``cfg.finetune``'s steps, set as the training
+        counts the loop reads (FederatedScope reads ``num_train_*`` in every training mode
+        and so ignored ``finetune.local_update_steps``), for this routine only."""
+        if mode != MODE.FINETUNE:
+            return None
+        ctx = self.ctx
+        split = ctx.cur_split
+        names = (*TRAINING_COUNTS, f"num_{split}_epoch")
+        saved = {name: ctx.get(name, _ABSENT) for name in names}
+        plan = self.training_counts(split, self.cfg.finetune)
+        self.set_training_counts(plan)
+        setattr(ctx, f"num_{split}_epoch", plan.num_epochs)
+        return saved
 
     def _exit_mode(self, token: Any) -> None:
-        return None
+        """After a routine: give back what :meth:`_enter_mode` changed."""
+        for name, value in (token or {}).items():
+            if value is _ABSENT:
+                self.ctx.__dict__.pop(name, None)
+            else:
+                setattr(self.ctx, name, value)
 
     def _hook_guard(self, mode: str) -> Callable[[], AbstractContextManager[Any]] | None:
         return None

@@ -89,10 +89,8 @@ class TorchTrainer(Trainer):
         if ctx.get("train_loader") is not None and not self.only_for_eval:
             if cfg.finetune.before_eval:
                 check_training_section(ctx.model, cfg.finetune, "finetune", ctx.num_train_batch)
-            plan = check_training_section(ctx.model, cfg.train, "train", ctx.num_train_batch)
-            ctx.num_train_epoch = plan.num_epochs
-            ctx.num_train_batch_last_epoch = plan.last_epoch_batches
-            ctx.num_total_train_batch = plan.total_batches
+            self.set_training_counts(check_training_section(ctx.model, cfg.train, "train",
+                                                            ctx.num_train_batch))
 
     # -- default hooks ----------------------------------------------------------------
     #: FederatedScope's default pipeline, one row per hook: (name, trigger, whether the
@@ -243,11 +241,13 @@ class TorchTrainer(Trainer):
         previous = [m.training for m in self._models()]
         for model in self._models():
             model.train(mode in TRAINING_MODES)
-        return previous
+        return previous, super()._enter_mode(mode)
 
     def _exit_mode(self, token: Any) -> None:
-        for model, was_training in zip(self._models(), token, strict=False):
+        previous, counts = token
+        for model, was_training in zip(self._models(), previous, strict=False):
             model.train(was_training)
+        super()._exit_mode(counts)
 
     def _hook_guard(self, mode: str) -> Callable[[], AbstractContextManager[Any]] | None:
         # Gradient mode is thread-local and a paused routine may resume on another thread,
