@@ -6,6 +6,7 @@ import pytest
 import torch
 
 from tests.conftest import blobs, tiny_config, tiny_model
+from trainer_core.engine.context import CtxVar, Lifecycle
 from trainer_core.engine.points import TRIGGER
 from trainer_core.errors import ConfigError, HookscopeError
 from trainer_core.trainers.multi_model import MultiModelTrainer
@@ -29,6 +30,32 @@ def test_sequential_runs_one_model_routine_after_the_other():
     single = ["on_fit_start", "on_epoch_start", "on_batch_start", "on_batch_forward",
               "on_batch_backward", "on_batch_end", "on_epoch_end", "on_fit_end"]
     assert seq == [(0, t) for t in single] + [(1, t) for t in single]
+
+
+def test_sequential_models_share_routine_values_until_the_last_model_ends():
+    # FedEM's pattern: a routine-lifecycle accumulator created by model 0 gathers every
+    # model's contribution; it is released once the routine (all models) ended.
+    trainer = make_multi("sequential", models=3)
+    seen = []
+
+    def gather(ctx):
+        if ctx.get("ensemble") is None:
+            ctx.ensemble = CtxVar(0, Lifecycle.ROUTINE)
+        ctx.ensemble += ctx.cur_model_idx + 1
+        seen.append(ctx.ensemble)
+
+    for idx in range(3):
+        trainer.register_hook_in_eval(gather, "on_fit_end", idx)
+    trainer.evaluate("test")
+    assert seen == [1, 3, 6] and "ensemble" not in trainer.ctx
+
+
+def test_evaluate_returns_only_metrics_that_routine_produced():
+    trainer = make_multi("sequential")
+    trainer.evaluate("test")  # leaves ctx.eval_metrics behind
+    trainer.reset_hook_in_eval("on_fit_end", model_idx=1)  # model 1 no longer reports
+    metrics = trainer.evaluate("test")
+    assert "test_acc" in metrics and not any(k.startswith("model1_") for k in metrics)
 
 
 def test_parallel_interleaves_models_at_every_trigger():

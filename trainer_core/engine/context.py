@@ -204,6 +204,10 @@ class Context(Scopes):
                           self._first.get(name), self._last.get(name))
                 for name, value in self.__dict__.items()]
 
+    def last_writer(self, name: str) -> Point | None:
+        """The point whose hook last set ``name`` (None: never set, or set outside hooks)."""
+        return self._last.get(name) if name in self.__dict__ else None
+
     def written_by(self, point: Point) -> list[str]:
         """Attributes present now whose last change was made at ``point`` (a hook's HOOK point)."""
         d = self.__dict__

@@ -203,8 +203,9 @@ class RoutineHost(Protocol):
     def _enter_mode(self, mode: str) -> Any: ...
     def _exit_mode(self, token: Any) -> None: ...
     def _hook_guard(self, mode: str) -> Callable[[], AbstractContextManager[Any]] | None: ...
-    def _switch_model_ctx(self, next_model_idx: int | None = None) -> None: ...
-    def _lane_result(self, model_idx: int) -> LaneResult: ...
+    def _switch_model_ctx(self, next_model_idx: int | None = None,
+                          own_scope: bool = False) -> None: ...
+    def _lane_result(self, model_idx: int, run: RoutineRun) -> LaneResult: ...
 
 
 Step = tuple[str | Lifecycle, int | None, int | None]
@@ -305,10 +306,10 @@ class RoutineRun:
         mode_token = host._enter_mode(self.mode)
         try:
             for group in self._groups():
-                multi = len(group) > 1
+                multi = len(group) > 1  # parallel: each model keeps its own scope
                 release = ctx.release_all_lanes if multi else ctx.release
                 switch = host._switch_model_ctx if multi else None
-                host._switch_model_ctx(group[0][0])
+                host._switch_model_ctx(group[0][0], multi)
                 try:
                     for step, epoch_i, batch_i in schedule(plan):
                         if step is _BATCH or step is _EPOCH:
@@ -317,7 +318,7 @@ class RoutineRun:
                         move(epoch_i, batch_i)
                         for model_idx, hookset in group:
                             if switch is not None:
-                                switch(model_idx)
+                                switch(model_idx, True)
                             yield new(Point, (TRIGGER, self, step, epoch_i, batch_i, model_idx,
                                               None, -1, None))
                             for position, hook in enumerate(hookset._hooks[step]):
@@ -338,17 +339,17 @@ class RoutineRun:
                                 yield new(Point, (HOOK_DONE, self, step, epoch_i, batch_i,
                                                   model_idx, hook, position, None))
                             if step is ON_FIT_END:
-                                self.results.append(host._lane_result(model_idx))
+                                self.results.append(host._lane_result(model_idx, self))
                 finally:
-                    for lifecycle in (_BATCH, _EPOCH, _ROUTINE):
+                    for lifecycle in (_BATCH, _EPOCH):
                         ctx.release_all_lanes(lifecycle)
                     move(None, None)
             self.finished = True
-        finally:
+        finally:  # routine-lifecycle values go here, once every model ran
             host._exit_mode(mode_token)
             ctx.exit_routine(token)
             if len(self.lanes) > 1:
-                host._switch_model_ctx(token.lane)
+                host._switch_model_ctx(token.model_idx)
 
     def _missing(self, exc: Exception) -> str | None:
         """The ctx attribute a failed ``ctx.<name>`` read asked for (None: another error)."""

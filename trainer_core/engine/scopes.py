@@ -96,6 +96,11 @@ class RoutineToken:
     managed_values: tuple[Any, ...]  # ROUTINE_MANAGED's values, in that order
     point: Point | None
 
+    @property
+    def model_idx(self) -> int:
+        """The model that was current when the routine began."""
+        return self.managed_values[ROUTINE_MANAGED.index("cur_model_idx")] or 0
+
 
 class Scopes:
     """Context's frames; see the module docstring."""
@@ -117,11 +122,16 @@ class Scopes:
         for idx, frame in self._lane_frames.items():
             self._lane_frames[idx] = {n: v for n, v in frame.items() if v[1] is not lifecycle}
 
-    def switch_model(self, model_idx: int, model: Any) -> None:
-        """Make ``model`` (model ``model_idx`` of a multi-model trainer) the current one: its
-        scoped variables in, the previous model's out; ``cur_model_idx`` and ``model`` set
-        as the routine's own writes (no provenance)."""
-        self.switch_lane(model_idx)
+    def switch_model(self, model_idx: int, model: Any, *, own_scope: bool = False) -> None:
+        """Make ``model`` (model ``model_idx`` of a multi-model trainer) the current one, with
+        ``cur_model_idx`` and ``model`` set as the routine's own writes (no provenance).
+
+        ``own_scope``: also swap the scoped variables, the previous model's out and this
+        one's in, as a parallel routine needs (its models take turns within each batch). A
+        sequential routine, or a hook switching models as FederatedScope's do, shares them.
+        """
+        if own_scope:
+            self.switch_lane(model_idx)
         d = self.__dict__
         d["cur_model_idx"] = model_idx
         d["model"] = model

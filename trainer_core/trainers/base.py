@@ -341,17 +341,23 @@ class Trainer:
     def _hook_guard(self, mode: str) -> Callable[[], AbstractContextManager[Any]] | None:
         return None
 
-    def _switch_model_ctx(self, next_model_idx: int | None = None) -> None:
+    def _switch_model_ctx(self, next_model_idx: int | None = None,
+                          own_scope: bool = False) -> None:
         """Make model ``next_model_idx`` current (a no-op with one model)."""
         if next_model_idx:
             raise HookscopeError(f"model index {next_model_idx} is out of range: this trainer "
                                  f"has one model")
 
-    def _lane_result(self, model_idx: int) -> LaneResult:
+    def _lane_result(self, model_idx: int, run: RoutineRun) -> LaneResult:
+        """What model ``model_idx``'s routine produced: its sample count, and
+        ``ctx.eval_metrics`` only if this routine wrote them for this model (a stale value
+        from an earlier routine is not its result)."""
         ctx = self.ctx
         metrics = ctx.get("eval_metrics")
+        written = ctx.last_writer("eval_metrics")
+        fresh = written is not None and written.run is run and written.model_idx == model_idx
         return LaneResult(model_idx, int(ctx.get("num_samples", 0) or 0),
-                          dict(metrics) if isinstance(metrics, Mapping) else {})
+                          dict(metrics) if fresh and isinstance(metrics, Mapping) else {})
 
 
 def as_hookset(hooks_set: HookSetLike, mode: str) -> HookSet:

@@ -2,14 +2,16 @@
 
 ``models_interact_mode``:
 
-* "sequential" — model 0 runs its whole routine, then model 1, ... (a routine per model);
-* "parallel" — one routine; at every trigger model 0's hooks run, then model 1's, ...
+* "sequential" — model 0 runs its whole pass (fit start to fit end), then model 1, ...;
+  routine-lifecycle values live until the last model's pass ended, so a hook can gather
+  across models (FederatedScope's FedEM ensemble);
+* "parallel" — one pass; at every trigger model 0's hooks run, then model 1's, ... and each
+  model has its own batch/epoch/routine-scoped ctx variables (its own ``loss_batch``,
+  ``optimizer``, statistics), swapped in by :meth:`_switch_model_ctx` — FederatedScope shares
+  one ctx, so model 1's forward overwrote model 0's loss before model 0's backward.
 
-Each model has its own batch/epoch/routine-scoped ctx variables (its own ``loss_batch``,
-``optimizer``, statistics), swapped in by :meth:`_switch_model_ctx` — FederatedScope shares
-one ctx, so model 1's forward overwrote model 0's loss before model 0's backward. Plain
-attributes stay shared, so hooks can still pass values between models. The tensor fast path
-gives every model the same batches in the same order.
+Plain attributes stay shared, so hooks can still pass values between models. The tensor fast
+path gives every model the same batches in the same order.
 """
 
 from __future__ import annotations
@@ -162,12 +164,14 @@ class MultiModelTrainer(TorchTrainer):
     def _parallel(self) -> bool:
         return self.models_interact_mode == "parallel"
 
-    def _switch_model_ctx(self, next_model_idx: int | None = None) -> None:
-        """Make model ``next_model_idx`` (default: the next one) current in ctx."""
+    def _switch_model_ctx(self, next_model_idx: int | None = None,
+                          own_scope: bool = False) -> None:
+        """Make model ``next_model_idx`` (default: the next one) current in ctx; a parallel
+        routine asks for ``own_scope`` (see :meth:`Context.switch_model`)."""
         ctx = self.ctx
         if next_model_idx is None:
             next_model_idx = (ctx.cur_model_idx + 1) % self.model_nums
-        ctx.switch_model(next_model_idx, ctx.models[next_model_idx])
+        ctx.switch_model(next_model_idx, ctx.models[next_model_idx], own_scope=own_scope)
 
     # -- parameters -----------------------------------------------------------------------
     def get_model_para(self) -> Any:
