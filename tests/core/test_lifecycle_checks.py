@@ -147,3 +147,38 @@ def test_findings_are_plain_data():
     row = checked(trainer).findings[0].as_dict()
     assert row["attribute"] == "all_preds" and row["hook"] == "cache_preds"
     assert row["kind"] in {"outlives-batch", "grows-every-batch"}
+
+
+def test_federatedscope_style_batch_state_that_does_not_leak_is_not_flagged(make_trainer):
+    # Ditto: a flag set afresh each batch, and ctx.optimizer pointed at one of two optimizers
+    # set at fit start; pFedMe: a batch cached by the hook that reuses it in later batches.
+    trainer = make_trainer(40, 0)
+
+    def two_optimizers(ctx):
+        ctx.optimizer_a = ctx.optimizer
+        ctx.optimizer_b = torch.optim.SGD(ctx.model.parameters(), lr=0.01)
+
+    def pick(ctx):
+        ctx.use_a = ctx.cur_batch_i % 2 == 0
+        ctx.optimizer = ctx.optimizer_a if ctx.use_a else ctx.optimizer_b
+
+    def reuse_every_other_batch(ctx):
+        if ctx.cur_batch_i % 2 == 0:
+            ctx.batch_cache = tuple(t.clone() for t in ctx.data_batch)
+        else:
+            ctx.data_batch = CtxVar(ctx.batch_cache, Lifecycle.BATCH)
+
+    trainer.register_hook_in_train(two_optimizers, "on_fit_start")
+    trainer.register_hook_in_train(pick, "on_batch_start")
+    trainer.register_hook_in_train(reuse_every_other_batch, "on_batch_start")
+    assert checked(trainer).findings == []
+
+
+def test_a_copy_of_the_batch_that_nothing_reads_again_is_flagged(make_trainer):
+    trainer = make_trainer(40, 0)
+
+    def remember(ctx):
+        ctx.last_batch = tuple(t.clone() for t in ctx.data_batch)
+
+    trainer.register_hook_in_train(remember, "on_batch_start")
+    assert kinds(checked(trainer)) == {(FindingKind.OUTLIVES_BATCH, "last_batch")}

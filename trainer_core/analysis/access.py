@@ -42,11 +42,14 @@ class HookAccess:
     optional: frozenset[str]
     writes: frozenset[str]
     parsed: bool  # False when the source could not be read (builtins, lambdas in a REPL)
+    #: Names the hook sets from their own previous value (``ctx.n += 1``,
+    #: ``ctx.n = ctx.get("n", 0) + 1``): running totals.
+    accumulates: frozenset[str] = frozenset()
 
     def merged(self, writes: Sequence[str]) -> HookAccess:
         """The same access with observed writes added."""
         return HookAccess(self.reads, self.optional, self.writes | frozenset(writes),
-                          self.parsed)
+                          self.parsed, self.accumulates)
 
 
 NO_ACCESS = HookAccess(frozenset(), frozenset(), frozenset(), False)
@@ -70,6 +73,7 @@ def _parse(function: Any, param: str) -> HookAccess:
     reads: set[str] = set()
     optional: set[str] = set()
     writes: set[str] = set()
+    accumulates: set[str] = set()
 
     def is_ctx(node: ast.AST) -> bool:
         return isinstance(node, ast.Name) and node.id == param
@@ -87,6 +91,11 @@ def _parse(function: Any, param: str) -> HookAccess:
             target = node.target
             if isinstance(target, ast.Attribute) and is_ctx(target.value):
                 reads.add(target.attr)
+                accumulates.add(target.attr)
+        if isinstance(node, ast.Assign):
+            used = _names_used(node.value, is_ctx, literal)
+            accumulates.update(t.attr for t in node.targets if isinstance(t, ast.Attribute)
+                               and is_ctx(t.value) and t.attr in used)
         elif isinstance(node, ast.Subscript) and is_ctx(node.value):
             key = literal(node.slice)
             if key:
@@ -105,7 +114,29 @@ def _parse(function: Any, param: str) -> HookAccess:
                     (optional if len(args) > 2 else reads).add(key)
                 elif key and func.id == "hasattr":
                     optional.add(key)
-    return HookAccess(frozenset(reads), frozenset(optional - reads), frozenset(writes), True)
+    return HookAccess(frozenset(reads), frozenset(optional - reads), frozenset(writes), True,
+                      frozenset(accumulates))
+
+
+def _names_used(expression: ast.AST, is_ctx: Callable[[ast.AST], bool],
+                literal: Callable[[ast.AST], str | None]) -> set[str]:
+    """ctx attributes an expression reads (``ctx.x``, ``ctx.get("x")``, ``getattr(ctx, "x")``)."""
+    used: set[str] = set()
+    for node in ast.walk(expression):
+        if isinstance(node, ast.Attribute) and is_ctx(node.value):
+            used.add(node.attr)
+        elif isinstance(node, ast.Call) and node.args:
+            func = node.func
+            if isinstance(func, ast.Attribute) and is_ctx(func.value) and func.attr == "get":
+                key = literal(node.args[0])
+            elif isinstance(func, ast.Name) and func.id == "getattr" and len(node.args) >= 2 \
+                    and is_ctx(node.args[0]):
+                key = literal(node.args[1])
+            else:
+                key = None
+            if key:
+                used.add(key)
+    return used
 
 
 def static_access(hook: Hook) -> HookAccess:

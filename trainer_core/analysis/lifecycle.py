@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from trainer_core.analysis.access import static_access
 from trainer_core.analysis.values import format_bytes, holds_graph, length, nbytes
 from trainer_core.engine.context import ROUTINE_MANAGED, Context, Lifecycle
 from trainer_core.engine.hooks import HookInfo, describe_hook
@@ -37,6 +38,21 @@ _BATCH_TRIGGERS = frozenset(BATCH_TRIGGERS)
 _MANAGED = frozenset(ROUTINE_MANAGED)
 _GONE = object()
 _NUMBERS = frozenset({int, float, bool})
+#: Values a batch cannot leak through.
+_SCALARS = frozenset({int, float, bool, complex, str, bytes})
+
+
+def _aliased(ctx: Context, name: str, value: Any) -> bool:
+    """True when another attribute set outside the batches holds the same object (itself,
+    or in a list/tuple: ``ctx.models``)."""
+    for other, held in ctx.__dict__.items():
+        if other == name:
+            continue
+        if held is value or (type(held) in (list, tuple) and any(v is value for v in held)):
+            first = ctx.provenance(other).first
+            if first is None or first.trigger not in _BATCH_TRIGGERS:
+                return True
+    return False
 
 
 def _outlives_batch_hint(name: str, value: Any) -> str:
@@ -56,7 +72,6 @@ class FindingKind(StrEnum):
     GROWS = "grows-every-batch"
     KEEPS_GRAPH = "keeps-autograd-graph"
     BIG_ACROSS_EPOCHS = "big-across-epochs"
-
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +137,7 @@ class LifecycleChecker:
         self._watch: dict[str, deque[int]] = {}
         self._seen_size: dict[str, int] = {}
         self._growers: dict[str, Point] = {}
+        self._carried: dict[str, Point] = {}
 
     # -- driving ---------------------------------------------------------------------
     def observe(self, point: Point) -> list[Finding]:
@@ -154,6 +170,7 @@ class LifecycleChecker:
         self._watch.clear()
         self._seen_size.clear()
         self._growers.clear()
+        self._carried.clear()
         run.ctx.take_dirty()
 
     # -- checks ----------------------------------------------------------------------
@@ -170,12 +187,10 @@ class LifecycleChecker:
                 continue  # a scoped number: nothing to leak, nothing to grow
             if lifecycle is None:
                 first = ctx.provenance(name).first
-                if first is not None and first.trigger in _BATCH_TRIGGERS:
-                    found += self._report(
-                        FindingKind.OUTLIVES_BATCH, name, value, first,
-                        f"set at {first.trigger} (batch {first.batch_i}) as a plain attribute, "
-                        f"still alive after the batch",
-                        _outlives_batch_hint(name, value))
+                if first is not None and first.trigger in _BATCH_TRIGGERS and \
+                        (FindingKind.OUTLIVES_BATCH, name) not in self._seen and \
+                        self._may_outlive(ctx, name, value, first):
+                    found += self._report_outlives(name, value, first)
                 if length(value) is not None and name not in self._watch:
                     self._watch[name] = deque(maxlen=self.growth_batches + 1)
             if lifecycle is not Lifecycle.BATCH and holds_graph(value):
@@ -187,6 +202,33 @@ class LifecycleChecker:
                     f"(or tensor.detach())")
         found += self._check_growth(ctx)
         return found
+
+    def _may_outlive(self, ctx: Context, name: str, value: Any, first: Point) -> bool:
+        """Whether a plain attribute set in a batch and alive after it is worth a finding.
+
+        A hook that reads what it sets carries it from batch to batch: a number so carried is
+        a running total (it carries over into the next routine: reported), other state only
+        if it also grows (pFedMe reuses a cached batch). A value set afresh each batch is not
+        worth a finding when it holds nothing a batch could leak (a flag, a number), nor when
+        it is another name for an object a longer-lived attribute holds (FederatedScope's
+        Ditto points ``ctx.optimizer`` at one of two optimizers set at fit start).
+        """
+        access = static_access(first.hook) if first.hook is not None else None
+        if value is None or type(value) in _SCALARS:
+            return access is not None and name in access.accumulates
+        carried = access is not None and name in access.reads | access.optional
+        if _aliased(ctx, name, value):
+            return False
+        if carried:
+            self._carried[name] = first
+            return False
+        return True
+
+    def _report_outlives(self, name: str, value: Any, first: Point) -> list[Finding]:
+        return self._report(
+            FindingKind.OUTLIVES_BATCH, name, value, first,
+            f"set at {first.trigger} (batch {first.batch_i}) as a plain attribute, still "
+            f"alive after the batch", _outlives_batch_hint(name, value))
 
     def _check_growth(self, ctx: Context) -> list[Finding]:
         found: list[Finding] = []
@@ -208,6 +250,9 @@ class LifecycleChecker:
                 grower = self._growers.get(name) or ctx.provenance(name).last
                 graph = " and its items keep their autograd graphs" if holds_graph(value) \
                     else ""
+                carried = self._carried.pop(name, None)
+                if carried is not None:  # carried state that grows does outlive its batch
+                    found += self._report_outlives(name, value, carried)
                 found += self._report(
                     FindingKind.GROWS, name, value, grower,
                     f"grew at each of the last {self.growth_batches} batch ends "

@@ -49,7 +49,7 @@ class Trainer:
     def __init__(self, model: Any, data: Any, device: Any = "cpu",
                  config: TrainerConfig | Mapping[str, Any] | None = None,
                  only_for_eval: bool = False) -> None:
-        self.cfg = TrainerConfig.coerce(config)
+        self.cfg = self.make_config(config)
         self.only_for_eval = only_for_eval
         self.ctx = Context(model=model, cfg=self.cfg, data=data, device=device)
         for name, value in self.parse_data(data).items():
@@ -77,6 +77,10 @@ class Trainer:
                 f"models={self.model_nums} splits=[{splits}] hooks=[{hooks}]>")
 
     # -- for subclasses ---------------------------------------------------------------
+    def make_config(self, config: Any) -> Any:
+        """The trainer's ``cfg`` (also ``ctx.cfg``) from the ``config`` argument."""
+        return TrainerConfig.coerce(config)
+
     def parse_data(self, data: Any) -> dict[str, Any]:
         """Return ctx attributes for the data: ``{split}_loader``, ``num_{split}_data``..."""
         raise NotImplementedError
@@ -235,22 +239,20 @@ class Trainer:
     def _run_routine(self, mode: str, hooks_set: HookSetLike | None,
                      dataset_name: str | None = None) -> int:
         """FederatedScope's entry point: run a routine to the end, return its sample count."""
-        run = self.iter_routine(mode, dataset_name, hooks_set)
-        results = run.drain()
-        return results[0].num_samples if results else 0
+        return self.sample_count(self.iter_routine(mode, dataset_name, hooks_set).drain())
 
     def train(self, target_data_split_name: str = "train",
               hooks_set: HookSetLike | None = None) -> tuple[int, Any, dict[str, Any]]:
         """Run the training routine; returns (num_samples, model parameters, metrics)."""
         results = self.iter_routine(MODE.TRAIN, target_data_split_name, hooks_set).drain()
-        return results[0].num_samples, self.get_model_para(), merge_metrics(results)
+        return self.sample_count(results), self.get_model_para(), self.results_metrics(results)
 
     def finetune(self, target_data_split_name: str = "train",
                  hooks_set: HookSetLike | None = None) -> tuple[int, Any, dict[str, Any]]:
         """Run the fine-tuning routine (``hooks_in_ft``, the ``finetune`` config section);
         returns what :meth:`train` returns."""
         results = self.iter_routine(MODE.FINETUNE, target_data_split_name, hooks_set).drain()
-        return results[0].num_samples, self.get_model_para(), merge_metrics(results)
+        return self.sample_count(results), self.get_model_para(), self.results_metrics(results)
 
     def evaluate(self, target_data_split_name: str = "test",
                  hooks_set: HookSetLike | None = None) -> dict[str, Any]:
@@ -263,7 +265,7 @@ class Trainer:
             return {}
         mode = MODE.VAL if target_data_split_name == "val" else MODE.TEST
         results = self.iter_routine(mode, target_data_split_name, hooks_set).drain()
-        return merge_metrics(results)
+        return self.results_metrics(results)
 
     def validate(self, target_data_split_name: str = "val",
                  hooks_set: HookSetLike | None = None) -> dict[str, Any]:
@@ -273,6 +275,14 @@ class Trainer:
     def get_model_para(self) -> Any:
         """The model's parameters (TorchTrainer returns a state dict)."""
         return None
+
+    def sample_count(self, results: Sequence[LaneResult]) -> Any:
+        """The samples a routine reports: model 0's."""
+        return results[0].num_samples if results else 0
+
+    def results_metrics(self, results: Sequence[LaneResult]) -> dict[str, Any]:
+        """The metrics a routine reports: see :func:`merge_metrics`."""
+        return merge_metrics(results)
 
     # -- routine host interface -------------------------------------------------------
     def plan_for(self, mode: str, split: str) -> ContextPlan:

@@ -16,6 +16,7 @@ path gives every model the same batches in the same order.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import types
 from collections.abc import Mapping, Sequence
@@ -71,16 +72,31 @@ class MultiModelTrainer(TorchTrainer):
         else:
             if not isinstance(base_trainer, TorchTrainer):
                 raise TrainerArgumentError(f"base_trainer must be a TorchTrainer, got "
-                                f"{type(base_trainer).__name__}")
+                                           f"{type(base_trainer).__name__}")
             super().__init__(copy.deepcopy(base_trainer.ctx.model), base_trainer.ctx.data,
-                             base_trainer.ctx.device, base_trainer.cfg,
+                             base_trainer.ctx.device, self._copied_config(base_trainer),
                              base_trainer.only_for_eval)
+            self._adopt_context(base_trainer)
             base_sets = {kind: [self._adopt(ref.hookset, base_trainer)
                                 for ref in base_trainer.hook_sets() if ref.kind == kind]
                          for kind in HOOKSET_KINDS}
             self.finetune_enabled = self.finetune_enabled or base_trainer.finetune_enabled
         self.init_multiple_models()
         self.init_multiple_model_hooks(base_sets)
+
+    def _copied_config(self, base: TorchTrainer) -> Any:
+        """The config a copy of ``base`` runs with (immutable here, so the same one)."""
+        return base.cfg
+
+    def _adopt_context(self, base: TorchTrainer) -> None:
+        """Copies of what ``base``'s ctx holds that this one does not (what plug-ins and
+        packs set up, e.g. a penalty's weight), as FederatedScope's copy of the whole ctx."""
+        own = self.ctx
+        for name, value in list(base.ctx.__dict__.items()):
+            if name not in own:
+                with contextlib.suppress(Exception):  # what cannot be copied is shared
+                    value = copy.deepcopy(value)
+                setattr(own, name, value)
 
     def _adopt(self, hookset: HookSet, base: TorchTrainer) -> dict[str, tuple[Hook, ...]]:
         """The base's hooks, with methods bound to the base rebound to this trainer."""
