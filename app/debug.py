@@ -10,7 +10,9 @@ def debug(trainer: Any, *, name: str | None = None, mode: str = "train",
     """Open the TUI on ``trainer`` (anything with the trainer_core Trainer API).
 
     Blocks until the user quits; returns the DebugSession so a script can read what happened
-    (findings, timings, the edited hook sets).
+    (findings, timings, the edited hook sets, where it stopped). ``session.close()`` then
+    abandons a routine left paused, giving the trainer its ctx back as a finished routine
+    leaves it.
     """
     from app.session import DebugSession
     from app.tui import make_app

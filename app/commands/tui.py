@@ -38,5 +38,8 @@ def main(args: argparse.Namespace) -> int:
             raise ConfigError("--finetune needs a finetune hook set: set finetune.before_eval: "
                               "true in the config", key_path="finetune.before_eval")
         session.start("finetune", "train")
-    make_app(session).run()
+    try:
+        make_app(session).run()
+    finally:
+        session.close()
     return EXIT_OK

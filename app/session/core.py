@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from app.session.breakpoints import Breakpoint, Breakpoints
+from app.session.driver import Advance, RoutineDriver
 from app.session.history import EditHistory
 from app.session.state import (
     EditOutcome,
@@ -120,6 +121,8 @@ class DebugSession:
         self._batches_done = 0
         self._model_state: Any = None
         self._rng_state: dict[str, Any] | None = None
+        self._driver = RoutineDriver(self._pump)
+        trainer.routine_driver = self._driver  # routines a hook starts run through the pump
 
     @classmethod
     def from_config(cls, path: str | Path, overrides: dict[str, Any] | None = None,
@@ -138,6 +141,7 @@ class DebugSession:
             self._close_run()
             run = self.trainer.iter_routine(mode, split)
             self.run, self.mode, self.split = run, run.mode, run.split
+            self._driver.begin(run)
             self._model_state = copy.deepcopy(self.trainer.get_model_para())
             self._rng_state = self._random_state()
             self._batches_done = 0
@@ -156,6 +160,7 @@ class DebugSession:
         restart replays the same batches with the same weights.
         """
         with self._lock:
+            self._close_run()
             if reset_model and self._model_state is not None:
                 self.trainer.update(copy.deepcopy(self._model_state), strict=True)
                 self._restore_random_state(self._rng_state)
@@ -189,8 +194,7 @@ class DebugSession:
             self.state = RunState.IDLE
 
     def _close_run(self) -> None:
-        if self.run is not None and not self.run.finished:
-            self.run.close()
+        self._driver.abandon()  # unwinds nested routines too; each restores its state
         self.run, self.point, self.hit = None, None, None
 
     # -- stepping ------------------------------------------------------------------------
@@ -203,8 +207,23 @@ class DebugSession:
         return self._advance(lambda point: point.kind is HOOK, "step")
 
     def step_trigger(self) -> Point | None:
-        """Advance to the next trigger firing (a TRIGGER point)."""
-        return self._advance(lambda point: point.kind is TRIGGER, "next trigger")
+        """Advance to the next trigger firing (a TRIGGER point) of this routine or an outer
+        one: a routine a hook starts is stepped over."""
+        return self._advance(self._over(lambda point: point.kind is TRIGGER), "next trigger")
+
+    def step_out(self) -> Point | None:
+        """Run the rest of the routine a hook started, to the next point of the routine that
+        started it (from the outermost routine: to its end)."""
+        depth = self._depth()
+        return self._advance(lambda point: point.run.depth < depth, "step out")
+
+    def _depth(self) -> int:
+        return self.point.run.depth if self.point is not None else 0
+
+    def _over(self, rule: Callable[[Point], bool]) -> Callable[[Point], bool]:
+        """``rule``, ignoring the points of routines started below the current one."""
+        depth = self._depth()
+        return lambda point: point.run.depth <= depth and rule(point)
 
     def step_batch(self) -> Point | None:
         """Run to the end of the current batch (or of the next one, from outside a batch).
@@ -212,7 +231,7 @@ class DebugSession:
         A batch is (run, epoch_i, batch_i): in a parallel multi-model routine every model's
         hooks of that batch belong to it.
         """
-        return self._advance(self._leaving(lambda p: p.batch_i), "end of batch")
+        return self._advance(self._over(self._leaving(lambda p: p.batch_i)), "end of batch")
 
     def _leaving(self, index: Callable[[Point], int | None]) -> Callable[[Point], bool]:
         """A stop rule: the first point outside the current batch/epoch (or the next one)."""
@@ -232,7 +251,7 @@ class DebugSession:
 
     def step_epoch(self) -> Point | None:
         """Run to the end of the current epoch (or of the next one, from outside epochs)."""
-        return self._advance(self._leaving(lambda p: p.epoch_i), "end of epoch")
+        return self._advance(self._over(self._leaving(lambda p: p.epoch_i)), "end of epoch")
 
     def continue_(self) -> Point | None:
         """Run until a breakpoint, an error, a pause or the end."""
@@ -252,7 +271,7 @@ class DebugSession:
 
     def _advance(self, stop: Callable[[Point], bool] | None, reason: str, *,
                  breakpoints: bool = True) -> Point | None:
-        """The one stepping loop (hot: see bench/session_overhead.py before changing it)."""
+        """Hand one stepping command to the routine's thread; returns where it stopped."""
         with self._lock:
             if self.state is RunState.ERROR:
                 raise SessionError("a hook raised: choose retry, skip or remove first")
@@ -261,88 +280,100 @@ class DebugSession:
             self._pause_flag[0] = False
             self.state = RunState.RUNNING
             self.hit = None
-            run, ctx = self.run, self.ctx
-            bps = self.breakpoints
-            pause = self._pause_flag
-            checker = self.checker
-            observe = checker.observe if checker is not None else None
-            watching = checker._watch if checker is not None else {}
-            access, saturated = self.access, self.access.saturated
-            timings = self.timings
-            losses = self.losses
-            perf = time.perf_counter
-            started = perf()
-            batches = self._batches_done
-            epoch_at: Any = _UNSEEN  # the epoch and batch the checker last saw
-            batch_at: Any = _UNSEEN
-            hook_flags: dict[int, tuple[Hook, bool]] = {}
-            why = "finished"
-            point: Point | None = None
-            try:
-                for point in run:
-                    kind = point[0]
-                    if kind is HOOK:
-                        if breakpoints and bps.hooks:
-                            # Does a breakpoint name this hook? Asked once per hook object
-                            # per call (the tuple keeps the hook, so its id stays its own).
-                            flag = hook_flags.get(id(point[6]))
-                            if flag is None:
-                                flag = hook_flags[id(point[6])] = (
-                                    point[6], bps.on_hook(hook_name(point[6])))
-                            if flag[1] and self._hit(point):
-                                why = "breakpoint"
-                                break
-                        started = perf()
-                    elif kind is HOOK_DONE:
-                        elapsed = perf() - started
-                        key = id(point[6])
-                        entry = timings.get(key)
-                        if entry is None:
-                            timings[key] = [1, elapsed, point[2], point[6]]
-                        else:
-                            entry[0] += 1
-                            entry[1] += elapsed
-                        if key not in saturated:  # ctx's point is still the HOOK point
-                            access.observe(ctx, ctx.current_point)
-                        if watching and observe is not None:
-                            observe(point)
-                    elif kind is TRIGGER:
-                        # The checker acts when the batch or epoch changes; skip the call
-                        # at the other triggers of a batch.
-                        if observe is not None and (point[4] != batch_at or
-                                                    point[3] != epoch_at):
-                            epoch_at, batch_at = point[3], point[4]
-                            observe(point)
-                        if point[2] == _ON_BATCH_END:
-                            batches += 1
-                            loss = ctx.__dict__.get("loss_batch")
-                            if loss is not None:
-                                # try/except, not contextlib.suppress: free when nothing
-                                # raises, and this runs every batch.
-                                try:  # noqa: SIM105
-                                    losses.append(loss.item() if hasattr(loss, "item")
-                                                  else float(loss))
-                                except (TypeError, ValueError, RuntimeError, AttributeError):
-                                    pass
-                        if breakpoints and (bps.anywhere or point[2] in bps.triggers) \
-                                and self._hit(point):
-                            why = "breakpoint"
-                            break
-                    else:  # ERROR
-                        why = "error"
-                        break
-                    if pause[0]:
-                        why = "paused"
-                        break
-                    if stop is not None and stop(point):
-                        why = reason
-                        break
+            return self._driver.send(Advance(stop, reason, breakpoints))
+
+    def _pump(self, run: RoutineRun, command: Advance) -> Point | None:
+        """The one stepping loop, on the routine's thread: the session's routine and any
+        routine a hook starts inside it go through here (hot: see bench/session_overhead.py
+        before changing it). At a stop it parks until the next command."""
+        top = run is self.run  # progress, losses and lifecycle checks follow the session's
+        driver, ctx = self._driver, self.ctx
+        stop, reason, breakpoints = command.stop, command.reason, command.breakpoints
+        bps = self.breakpoints
+        pause = self._pause_flag
+        checker = self.checker if top else None
+        observe = checker.observe if checker is not None else None
+        watching = checker._watch if checker is not None else {}
+        access, saturated = self.access, self.access.saturated
+        timings = self.timings
+        losses = self.losses
+        perf = time.perf_counter
+        started = perf()
+        batches = self._batches_done
+        epoch_at: Any = _UNSEEN  # the epoch and batch the checker last saw
+        batch_at: Any = _UNSEEN
+        hook_flags: dict[int, tuple[Hook, bool]] = {}
+        for point in run:
+            if driver.command is not command:  # changed while a routine below was parked
+                command = driver.command
+                stop, reason, breakpoints = command.stop, command.reason, command.breakpoints
+                hook_flags.clear()
+            kind = point[0]
+            why = ""
+            if kind is HOOK:
+                if breakpoints and bps.hooks:
+                    # Does a breakpoint name this hook? Asked once per hook object per
+                    # command (the tuple keeps the hook, so its id stays its own).
+                    flag = hook_flags.get(id(point[6]))
+                    if flag is None:
+                        flag = hook_flags[id(point[6])] = (
+                            point[6], bps.on_hook(hook_name(point[6])))
+                    if flag[1] and self._hit(point):
+                        why = "breakpoint"
+                started = perf()
+            elif kind is HOOK_DONE:
+                elapsed = perf() - started
+                key = id(point[6])
+                entry = timings.get(key)
+                if entry is None:
+                    timings[key] = [1, elapsed, point[2], point[6]]
                 else:
-                    point = None
-            finally:
-                pause[0] = False
+                    entry[0] += 1
+                    entry[1] += elapsed
+                if key not in saturated:  # ctx's point is still the HOOK point
+                    access.observe(ctx, ctx.current_point)
+                if watching and observe is not None:
+                    observe(point)
+            elif kind is TRIGGER:
+                # The checker acts when the batch or epoch changes; skip the call at the
+                # other triggers of a batch.
+                if observe is not None and (point[4] != batch_at or point[3] != epoch_at):
+                    epoch_at, batch_at = point[3], point[4]
+                    observe(point)
+                if top and point[2] == _ON_BATCH_END:
+                    batches += 1
+                    loss = ctx.__dict__.get("loss_batch")
+                    if loss is not None:
+                        # try/except, not contextlib.suppress: free when nothing raises,
+                        # and this runs every batch.
+                        try:  # noqa: SIM105
+                            losses.append(loss.item() if hasattr(loss, "item")
+                                          else float(loss))
+                        except (TypeError, ValueError, RuntimeError, AttributeError):
+                            pass
+                if breakpoints and (bps.anywhere or point[2] in bps.triggers) \
+                        and self._hit(point):
+                    why = "breakpoint"
+            else:  # ERROR
+                why = "error"
+            if not why:
+                if pause[0]:
+                    why = "paused"
+                elif stop is not None and stop(point):
+                    why = reason
+                else:
+                    continue
+            pause[0] = False
+            if top:
                 self._batches_done = batches
-            return self._stopped(point, why)
+            command = driver.park(self._stopped(point, why))
+            stop, reason, breakpoints = command.stop, command.reason, command.breakpoints
+            hook_flags.clear()
+            started = perf()
+        if not top:
+            return None
+        self._batches_done = batches
+        return self._stopped(None, "finished")
 
     def _hit(self, point: Point) -> bool:
         bps = self.breakpoints
@@ -422,7 +453,7 @@ class DebugSession:
                 if position >= 0:  # an edit may have taken it out already
                     self.edits.apply(Remove(point.trigger, position), hookset)
                     self.log.append(f"removed {point.hook_name} from {point.trigger}")
-            run.resolve_error("retry" if decision == "retry" else "skip")
+            point.run.resolve_error("retry" if decision == "retry" else "skip")
             self.state = RunState.PAUSED
             self.log.append(f"{decision}: {point.hook_name}")
         return self._advance(lambda p: True, decision, breakpoints=False)
@@ -575,12 +606,13 @@ class DebugSession:
     # -- views ---------------------------------------------------------------------------
     def status(self) -> Status:
         """Header data: where the routine is and what it is doing."""
-        run, point = self.run, self.point
+        top, point = self.run, self.point
+        run = point.run if point is not None else top  # where it stopped (maybe nested)
         plan = run.plan if run is not None else None
-        lanes = len(run.lanes) if run is not None else 1
+        lanes = len(top.lanes) if top is not None else 1
         epoch_i = point.epoch_i if point is not None else None
-        total = plan.total_batches * (lanes if run is not None and not run.parallel else 1) \
-            if plan is not None else 0
+        total = top.plan.total_batches * (lanes if not top.parallel else 1) \
+            if top is not None else 0
         return Status(
             name=self.name, state=self.state, mode=run.mode if run else self.mode,
             split=run.split if run else self.split,
@@ -594,14 +626,14 @@ class DebugSession:
             hook=point.hook_name if point is not None else None,
             kind=point.kind.value if point is not None else None,
             reason=self.reason, batches_done=min(self._batches_done, total) if total else 0,
-            total_batches=total)
+            total_batches=total, stack=run.stack if run is not None and run.depth else "")
 
     def hook_rows(self, mode: str = "train", model_idx: int = 0) -> list[HookRow]:
         """The hook tree of one hook set, with the current hook, done triggers, breakpoints
         and user edits marked."""
         hookset = self.hookset(mode, model_idx)
         point = self.point
-        current = point if point is not None and point.run is self.run and \
+        current = point if point is not None and \
             point.run.hookset_of(point.model_idx) is hookset else None
         return hook_tree(hookset, current, self.breakpoints, self.edits.marks_of(hookset))
 

@@ -50,6 +50,9 @@ class Status:
     reason: str
     batches_done: int
     total_batches: int
+    #: 'train/train > test/test' when the routine stopped in was started by a hook of
+    #: another ('' for the session's own routine); progress counts the outermost routine.
+    stack: str = ""
 
     @property
     def progress(self) -> float:

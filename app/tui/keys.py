@@ -31,6 +31,7 @@ KEYS: tuple[Key, ...] = (
     Key("n", "next_trigger", "Trigger", True, "Run to the next trigger"),
     Key("b", "end_of_batch", "Batch", True, "Run to the end of the batch"),
     Key("e", "end_of_epoch", "Epoch", True, "Run to the end of the epoch"),
+    Key("o", "step_out", "Out", False, "Step out of a routine a hook started"),
     Key("c", "continue", "Continue", True, "Continue to a breakpoint or the end"),
     Key("p", "pause", "Pause", True, "Pause a running step"),
     Key("r", "restart", "Restart", True, "Restart the routine (model weights reset)"),

@@ -71,6 +71,7 @@ class MainScreen(Screen[None]):
         self.pipeline_path = pipeline_path or f"{Path(session.name).stem}.pipeline.yaml"
         self.view_mode = hookset_kind(session.mode)
         self.view_model = 0
+        self._shown_run: Any = None
         self._structure: list[tuple[str, int, str]] = []
         self._sort: tuple[str, bool] | None = None
         self._ticker: Timer | None = None
@@ -429,6 +430,9 @@ class MainScreen(Screen[None]):
         point = self.session.point
         if point is not None and point.model_idx is not None:
             self.view_model = point.model_idx  # the tree shows the hooks of the model running
+        if point is not None and point.run is not self._shown_run:
+            self._shown_run = point.run  # entering or leaving a routine a hook started:
+            self.view_mode = hookset_kind(point.run.mode)  # show the hook set it runs
         self.refresh_view()
         if self.session.state is RunState.ERROR:
             self.show_error()
@@ -460,6 +464,9 @@ class MainScreen(Screen[None]):
 
     def action_end_of_epoch(self) -> None:
         self._step_in_worker(self.session.step_epoch, "end of epoch")
+
+    def action_step_out(self) -> None:
+        self._step_in_worker(self.session.step_out, "step out")
 
     def action_continue(self) -> None:
         self._step_in_worker(self.session.continue_, "continue")

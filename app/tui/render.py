@@ -24,7 +24,7 @@ def status_text(status: Status, view_mode: str, view_model: int) -> Text:
     text = Text()
     text.append("hookscope", style="bold")
     text.append(f" · {status.name} · ")
-    text.append(f"{status.mode}/{status.split}", style="bold")
+    text.append(status.stack or f"{status.mode}/{status.split}", style="bold")
     if status.model_nums > 1:
         # model indices count from 0, as in MultiModelTrainer and the hook tree
         text.append(f" · model {status.model_idx} ({status.model_nums} models)")

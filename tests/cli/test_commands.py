@@ -28,7 +28,8 @@ def test_every_sample_config_runs(path, capsys):
     assert code == 0
     metrics = report["metrics"]
     assert metrics["train"]["train_total"] > 0
-    assert report["epochs"] == 1
+    # Ditto (fs_ditto) runs its personal model's epoch first, as FederatedScope's does
+    assert report["epochs"] == (2 if path.stem == "fs_ditto" else 1)
     for routine, values in metrics.items():
         split = "train" if routine == "finetune" else routine  # fine-tuning reports train_*
         assert values[f"{split}_avg_loss"] == values[f"{split}_avg_loss"]  # not NaN

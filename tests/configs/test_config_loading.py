@@ -195,3 +195,45 @@ def test_editing_the_finetune_set_without_the_section_says_how_to_enable_it(tmp_
     with pytest.raises(ConfigError, match=r"c\.yaml:3, hooks\.finetune: unknown hook set "
                                           r"'finetune'.*finetune\.before_eval"):
         load_experiment(path)
+
+
+FS_CONFIG = """\
+    data: {type: iris, splits: {train: 0.8, test: 0.2}}
+    model: {type: logreg}
+    trainer: {type: fs}
+    criterion: {type: CrossEntropyLoss}
+    personalization: {K: 3}
+    my_plugin: {alpha: 2}
+    """
+
+
+def test_trainer_type_fs_builds_federatedscopes_trainer_with_its_config(tmp_path):
+    from trainer_core.fs import CfgNode, GeneralTorchTrainer
+
+    trainer = load_experiment(write(tmp_path, FS_CONFIG)).trainer
+    assert isinstance(trainer, GeneralTorchTrainer) and isinstance(trainer.cfg, CfgNode)
+    cfg = trainer.ctx.cfg
+    assert (cfg.personalization.K, cfg.my_plugin.alpha) == (3, 2)  # sections kept for hooks
+    assert cfg.train.batch_or_epoch == "batch"  # FederatedScope's default, not hookscope's
+    assert trainer.train()[0] == 64  # one batch of FederatedScope's 64
+
+
+def test_a_bad_engine_key_in_an_fs_config_names_its_line(tmp_path):
+    path = write(tmp_path, FS_CONFIG + "train: {local_update_steps: -3}\n")
+    with pytest.raises(ConfigError, match=r"c\.yaml:7, train\.local_update_steps: must be >= 0"):
+        load_experiment(path)
+
+
+def test_a_wrapper_that_does_not_resolve_or_return_a_trainer_is_named(tmp_path):
+    (tmp_path / "wraps.py").write_text("def nothing(trainer):\n    return None\n")
+    text = FS_CONFIG.replace("trainer: {type: fs}", "trainer: {type: fs, wrappers: [X]}")
+    with pytest.raises(ConfigError, match=r"trainer\.wrappers\[0\].*no_such"):
+        load_experiment(write(tmp_path, text.replace("X", "wraps.py:no_such")))
+    with pytest.raises(ConfigError, match=r"trainer\.wrappers\[0\].*returned NoneType"):
+        load_experiment(write(tmp_path, text.replace("X", "wraps.py:nothing")))
+
+
+def test_a_federatedscope_section_in_a_native_config_points_at_trainer_type_fs(tmp_path):
+    path = write(tmp_path, FS_CONFIG.replace("trainer: {type: fs}", "trainer: {type: torch}"))
+    with pytest.raises(ConfigError, match=r"unknown section 'personalization'.*type: fs"):
+        load_experiment(path)

@@ -23,8 +23,8 @@ ALLOWED: dict[str, set[str]] = {
     "analysis": {"engine", "analysis"},
     "trainers": {"engine", "trainers"},
     "packs": {"engine", "trainers", "packs"},
-    "config": {"engine", "analysis", "trainers", "packs", "config"},
-    "fs": {"engine", "analysis", "trainers", "packs", "config", "fs"},
+    "fs": {"engine", "trainers", "fs"},
+    "config": {"engine", "analysis", "trainers", "packs", "fs", "config"},
     "package": {"engine", "analysis", "trainers", "packs", "config", "fs"},
 }
 TORCH_FREE = ("engine", "analysis")

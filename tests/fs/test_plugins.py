@@ -190,8 +190,10 @@ def test_a_multi_model_override_that_forgets_the_other_models_is_told_so():
                                                       fs_cfg()))
 
 
-def test_ported_plugins_import_only_from_trainer_core_fs():
-    lines = Path(plugins.__file__).read_text(encoding="utf-8").splitlines()
+@pytest.mark.parametrize("source", [Path(plugins.__file__), plugins.DITTO],
+                         ids=["plugins", "fs_ditto"])
+def test_ported_plugins_import_only_from_trainer_core_fs(source):
+    lines = source.read_text(encoding="utf-8").splitlines()
     imports = [line for line in lines if line.startswith(("from trainer_core",
                                                            "import trainer_core"))]
     assert imports and all(line.startswith("from trainer_core.fs import") for line in imports)

@@ -10,10 +10,15 @@ from app.session import DebugSession
 @pytest.fixture
 def make_session(make_trainer):
     """make_session(**trainer overrides) -> a started DebugSession (paused at on_fit_start)."""
+    sessions: list[DebugSession] = []
+
     def build(*, start: bool = True, check_lifecycles: bool = True, **overrides):
         session = DebugSession(make_trainer(**overrides), name="tiny",
                                check_lifecycles=check_lifecycles)
+        sessions.append(session)
         if start:
             session.start()
         return session
-    return build
+    yield build
+    for session in sessions:  # a paused routine keeps a parked thread: end it
+        session.close()

@@ -13,10 +13,15 @@ SIZE = (120, 36)
 @pytest.fixture
 def make_tui(make_trainer):
     """make_tui(**trainer overrides) -> an app on a started session over a tiny trainer."""
+    sessions: list[DebugSession] = []
+
     def build(trainer=None, **overrides):
         session = DebugSession(trainer or make_trainer(**overrides), name="tiny.yaml")
+        sessions.append(session)
         return make_app(session, stable=True)
-    return build
+    yield build
+    for session in sessions:  # a paused routine keeps a parked thread: end it
+        session.close()
 
 
 def screen_text(app, selector: str) -> str:

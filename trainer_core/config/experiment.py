@@ -32,9 +32,9 @@ from typing import Any
 from trainer_core.config.datasets import DataSpec, load_data
 from trainer_core.config.hook_section import apply_hook_section
 from trainer_core.config.models import ModelSpec, build_model
-from trainer_core.config.registry import Registry
+from trainer_core.config.registry import Registry, load_object
 from trainer_core.config.yaml_source import YamlDocument, load_yaml
-from trainer_core.errors import ConfigError, did_you_mean
+from trainer_core.errors import ConfigError, HookscopeError, did_you_mean
 from trainer_core.packs import install_packs
 from trainer_core.schema import Locate, build, fail, merge_dotted
 from trainer_core.trainers.base import Trainer
@@ -45,13 +45,27 @@ _OWN_KEYS = ("name", "device", "data", "model", "trainer", "packs", "hooks")
 TOP_LEVEL_KEYS = _OWN_KEYS + _TRAINER_CONFIG_KEYS
 
 
+#: trainer.type -> what it builds; the fs types run FederatedScope's classes, whose config
+#: is FederatedScope's (its defaults, and any section a ported plug-in reads).
+TRAINER_TYPES = {"torch": "TorchTrainer", "multi_model": "MultiModelTrainer",
+                 "fs": "trainer_core.fs.GeneralTorchTrainer",
+                 "fs_multi_model": "trainer_core.fs.GeneralMultiModelTrainer"}
+
+
 @dataclass(frozen=True)
 class TrainerSpec:
-    """``trainer``: a single-model TorchTrainer, or a MultiModelTrainer."""
+    """``trainer``: which trainer class (see TRAINER_TYPES), the models of a multi-model
+    one, and ``wrappers``: FederatedScope-style ``wrap_X(trainer) -> trainer`` functions
+    (references) applied in order, as FederatedScope's trainer builder applies its plug-ins."""
 
     type: str = "torch"
     model_nums: int = 2
     mode: str = "sequential"
+    wrappers: tuple[str, ...] = ()
+
+    @property
+    def federatedscope(self) -> bool:
+        return self.type.startswith("fs")
 
 
 @dataclass(frozen=True)
@@ -64,7 +78,7 @@ class ExperimentSpec:
     data: DataSpec
     model: ModelSpec
     trainer: TrainerSpec
-    trainer_config: TrainerConfig
+    trainer_config: Any  # TrainerConfig, or FederatedScope's CfgNode for the fs types
     packs: Mapping[str, Any]
     hooks: Any
     explicit: frozenset[str] = field(default_factory=frozenset)
@@ -121,22 +135,28 @@ def load_spec(path: str | Path, overrides: Mapping[str, Any] | None = None) -> E
                    locate)
     if overrides:
         data = merge_dotted(data, overrides)
-    for key in data:
-        if key not in TOP_LEVEL_KEYS:
-            raise fail(f"unknown section '{key}'{did_you_mean(str(key), TOP_LEVEL_KEYS)}; "
-                       f"sections: {', '.join(TOP_LEVEL_KEYS)}", str(key), locate)
-    trainer_config = TrainerConfig.from_mapping(
-        {k: v for k, v in data.items() if k in _TRAINER_CONFIG_KEYS}, locate=locate)
+    trainer = build(TrainerSpec, data.get("trainer") or {}, "trainer", locate)
+    if trainer.type not in TRAINER_TYPES:
+        raise fail(f"unknown trainer type '{trainer.type}'"
+                   f"{did_you_mean(trainer.type, TRAINER_TYPES)}; use "
+                   f"{', '.join(TRAINER_TYPES)}", "trainer.type", locate)
+    trainer_config: Any
+    if trainer.federatedscope:  # every other section is FederatedScope's config
+        trainer_config = _fs_config({k: v for k, v in data.items() if k not in _OWN_KEYS},
+                                    locate)
+    else:
+        for key in data:
+            if key not in TOP_LEVEL_KEYS:
+                raise fail(f"unknown section '{key}'{did_you_mean(str(key), TOP_LEVEL_KEYS)}"
+                           f"; sections: {', '.join(TOP_LEVEL_KEYS)} (or trainer.type: fs "
+                           f"for FederatedScope's)", str(key), locate)
+        trainer_config = TrainerConfig.from_mapping(
+            {k: v for k, v in data.items() if k in _TRAINER_CONFIG_KEYS}, locate=locate)
     name = data.get("name", document.path.stem)
     device = data.get("device", "cpu")
     for key, value in (("name", name), ("device", device)):
         if not isinstance(value, str):
             raise fail(f"must be a string, got {value!r}", key, locate)
-    trainer = build(TrainerSpec, data.get("trainer") or {}, "trainer", locate)
-    if trainer.type not in ("torch", "multi_model"):
-        raise fail(f"unknown trainer type '{trainer.type}'"
-                   f"{did_you_mean(trainer.type, ('torch', 'multi_model'))}; use torch or "
-                   f"multi_model", "trainer.type", locate)
     packs = data.get("packs") or {}
     if not isinstance(packs, Mapping):
         raise fail("must map pack names to their options", "packs", locate)
@@ -153,6 +173,16 @@ def load_spec(path: str | Path, overrides: Mapping[str, Any] | None = None) -> E
         hooks=data.get("hooks"), explicit=frozenset(explicit), document=document)
 
 
+def _fs_config(sections: Mapping[str, Any], locate: Locate) -> Any:
+    """FederatedScope's config from a file's sections; errors get the key's line."""
+    from trainer_core.fs.config import fs_config
+
+    try:
+        return fs_config(sections)
+    except ConfigError as exc:
+        raise fail(exc.reason, exc.key_path, locate) from None
+
+
 def build_experiment(spec: ExperimentSpec, *, registry: Registry | None = None) -> Experiment:
     """Load the data, build the model and trainer, install packs, apply hook edits."""
     from trainer_core.trainers.multi_model import MultiModelTrainer
@@ -162,7 +192,7 @@ def build_experiment(spec: ExperimentSpec, *, registry: Registry | None = None) 
     config = spec.trainer_config
     data = _located(spec, lambda: load_data(spec.data, seed=config.seed,
                                             base_dir=spec.base_dir))
-    if data.task == "regression":
+    if data.task == "regression" and not spec.trainer.federatedscope:
         if "criterion.type" not in spec.explicit:
             config = config.replace(criterion=CriterionSettings("MSELoss"))
         if "eval.metrics" not in spec.explicit:
@@ -172,16 +202,41 @@ def build_experiment(spec: ExperimentSpec, *, registry: Registry | None = None) 
         seed=config.seed, base_dir=spec.base_dir))
 
     def make() -> Trainer:
-        if spec.trainer.type == "multi_model":
+        kind = spec.trainer.type
+        if kind in ("fs", "fs_multi_model"):
+            from trainer_core.fs import GeneralMultiModelTrainer, GeneralTorchTrainer
+
+            if kind == "fs":
+                return GeneralTorchTrainer(model, data.splits, spec.device, config)
+            return GeneralMultiModelTrainer(spec.trainer.model_nums, spec.trainer.mode,
+                                            model, data.splits, spec.device, config)
+        if kind == "multi_model":
             return MultiModelTrainer(spec.trainer.model_nums, spec.trainer.mode, model=model,
                                      data=data.splits, device=spec.device, config=config)
         return TorchTrainer(model, data.splits, device=spec.device, config=config)
 
     trainer = _located(spec, make)
+    for i, reference in enumerate(spec.trainer.wrappers):
+        trainer = _located(spec, lambda i=i, reference=reference, base=trainer: _wrap(
+            base, reference, spec.base_dir, f"trainer.wrappers[{i}]"))
     install_packs(trainer, spec.packs, spec.locate)
     apply_hook_section(trainer, spec.hooks, registry=registry, base_dir=spec.base_dir,
                        locate=spec.locate)
     return Experiment(trainer, registry, spec, data.summary)
+
+
+def _wrap(trainer: Trainer, reference: str, base_dir: Path, key_path: str) -> Trainer:
+    """Apply one FederatedScope-style wrapper; what it returns is the trainer from now on."""
+    try:
+        wrapper = load_object(reference, base_dir=base_dir, kind="trainer wrapper")
+    except HookscopeError as exc:
+        raise ConfigError(str(exc), key_path=key_path) from None
+    wrapped = wrapper(trainer)
+    if not isinstance(wrapped, Trainer):
+        raise ConfigError(f"'{reference}' returned {type(wrapped).__name__}, not the trainer "
+                          f"(a wrapper returns the trainer it was given, or a new one)",
+                          key_path=key_path)
+    return wrapped
 
 
 def _located(spec: ExperimentSpec, step: Any) -> Any:

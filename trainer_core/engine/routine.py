@@ -246,6 +246,11 @@ class RoutineRun:
             raise HookscopeError("a routine needs at least one hook set")
         self.host = host
         self.ctx = host.ctx
+        current = self.ctx.current_point
+        #: The run whose hook started this one (``evaluate()`` inside a training hook), or
+        #: None; ``depth`` counts the runs above.
+        self.parent: RoutineRun | None = current.run if current is not None else None
+        self.depth: int = self.parent.depth + 1 if self.parent is not None else 0
         self.mode = mode
         self.split = split
         self.lanes = tuple(Lane(*lane) for lane in lanes)
@@ -269,9 +274,26 @@ class RoutineRun:
         return f"<RoutineRun {self.mode}/{self.split} {len(self.lanes)} lane(s) {state}>"
 
     def drain(self) -> list[LaneResult]:
-        """Run to the end (raising HookError if a hook raises); return the lane results."""
+        """Run to the end (raising HookError if a hook raises); return the lane results.
+
+        When the trainer has a ``routine_driver`` (a debugger stepping its routines) that
+        takes this run, the driver runs it instead, so a routine a hook starts can be
+        stepped into; it ends the same way."""
+        driver = getattr(self.host, "routine_driver", None)
+        if driver is not None and driver.drive(self):
+            return self.results
         deque(self._gen, maxlen=0)
         return self.results
+
+    @property
+    def stack(self) -> str:
+        """'train/train > test/train': this run below the runs whose hooks started it."""
+        runs = []
+        run: RoutineRun | None = self
+        while run is not None:
+            runs.append(f"{run.mode}/{run.split}")
+            run = run.parent
+        return " > ".join(reversed(runs))
 
     def close(self) -> None:
         """Abandon the run; scoped variables and modes are restored."""

@@ -223,7 +223,10 @@ class GeneralTorchTrainer(FederatedScopeAPI, TorchTrainer):
         return RoutinePlan(epochs, per_epoch, last)
 
     # -- FederatedScope's default hooks --------------------------------------------------------
-    def _hook_on_data_parallel_init(self, ctx: Any) -> None:
+    # Static, reading ctx.cfg (the trainer's cfg), so every trainer shares the same hook
+    # objects and a pipeline exported from one loads into another.
+    @staticmethod
+    def _hook_on_data_parallel_init(ctx: Any) -> None:
         """Wrap the model in ``DataParallel`` when ``train.data_para_dids`` lists devices.
         Writes: model (only then)."""
         if isinstance(ctx.model, torch.nn.DataParallel):
@@ -232,7 +235,8 @@ class GeneralTorchTrainer(FederatedScopeAPI, TorchTrainer):
             ctx.model = torch.nn.DataParallel(ctx.model,
                                               device_ids=ctx.cfg.train.data_para_dids)
 
-    def _hook_on_fit_start_init(self, ctx: Any) -> None:
+    @staticmethod
+    def _hook_on_fit_start_init(ctx: Any) -> None:
         """Model to the device; a fresh optimizer and scheduler in training modes (plain
         attributes, as in FederatedScope); the routine's statistics.
 
@@ -251,12 +255,14 @@ class GeneralTorchTrainer(FederatedScopeAPI, TorchTrainer):
         ctx.ys_true = CtxVar([], LIFECYCLE.ROUTINE)
         ctx.ys_prob = CtxVar([], LIFECYCLE.ROUTINE)
 
-    def _hook_on_fit_start_calculate_model_size(self, ctx: Any) -> None:
+    @staticmethod
+    def _hook_on_fit_start_calculate_model_size(ctx: Any) -> None:
         """Count the models' parameters once. Reads: monitor, models."""
         if isinstance(ctx.get("monitor"), Monitor) and ctx.monitor.total_model_size == 0:
             ctx.monitor.track_model_size(ctx.models)
 
-    def _hook_on_epoch_start(self, ctx: Any) -> None:
+    @staticmethod
+    def _hook_on_epoch_start(ctx: Any) -> None:
         """Start a fresh pass over the split. Reads/writes: {cur_split}_loader."""
         name = f"{ctx.cur_split}_loader"
         loader = ctx.get(name)
@@ -265,11 +271,13 @@ class GeneralTorchTrainer(FederatedScopeAPI, TorchTrainer):
         else:
             loader.reset()
 
-    def _hook_on_batch_start_init(self, ctx: Any) -> None:
+    @staticmethod
+    def _hook_on_batch_start_init(ctx: Any) -> None:
         """Fetch the next batch. Reads: {cur_split}_loader. Writes: data_batch (batch)."""
         ctx.data_batch = CtxVar(next(ctx.get(f"{ctx.cur_split}_loader")), LIFECYCLE.BATCH)
 
-    def _hook_on_batch_forward(self, ctx: Any) -> None:
+    @staticmethod
+    def _hook_on_batch_forward(ctx: Any) -> None:
         """Forward pass and loss. Reads: data_batch, device, model, criterion.
         Writes: y_true, y_prob, loss_batch, batch_size (batch)."""
         x, label = [item.to(ctx.device) for item in ctx.data_batch]
@@ -281,21 +289,23 @@ class GeneralTorchTrainer(FederatedScopeAPI, TorchTrainer):
         ctx.loss_batch = CtxVar(ctx.criterion(pred, label), LIFECYCLE.BATCH)
         ctx.batch_size = CtxVar(len(label), LIFECYCLE.BATCH)
 
-    def _hook_on_batch_forward_regularizer(self, ctx: Any) -> None:
+    @staticmethod
+    def _hook_on_batch_forward_regularizer(ctx: Any) -> None:
         """``loss_task = loss_batch + regularizer.mu * regularizer(ctx)``.
         Reads: loss_batch, regularizer, cfg.regularizer.mu. Writes: loss_regular, loss_task
         (batch)."""
-        ctx.loss_regular = CtxVar(self.cfg.regularizer.mu * ctx.regularizer(ctx),
+        ctx.loss_regular = CtxVar(ctx.cfg.regularizer.mu * ctx.regularizer(ctx),
                                   LIFECYCLE.BATCH)
         ctx.loss_task = CtxVar(ctx.loss_batch + ctx.loss_regular, LIFECYCLE.BATCH)
 
-    def _hook_on_batch_forward_flop_count(self, ctx: Any) -> None:
+    @staticmethod
+    def _hook_on_batch_forward_flop_count(ctx: Any) -> None:
         """Measure the model's flops per sample once (``eval.count_flops``), then add them per
         batch to ``monitor.total_flops``. Reads: data_batch, model, batch_size, monitor."""
         monitor = ctx.get("monitor")
         if not isinstance(monitor, Monitor):
             return
-        if self.cfg.eval.count_flops and monitor.flops_per_sample == 0:
+        if ctx.cfg.eval.count_flops and monitor.flops_per_sample == 0:
             try:
                 from torch.utils.flop_counter import FlopCounterMode
 
@@ -303,8 +313,8 @@ class GeneralTorchTrainer(FederatedScopeAPI, TorchTrainer):
                 with FlopCounterMode(display=False) as counter, torch.no_grad():
                     ctx.model(x)
                 flops = counter.get_total_flops()
-                if self.model_nums > 1 and ctx.mirrored_models:
-                    flops *= self.model_nums
+                if ctx.mirrored_models:  # models alike: count one, times their number
+                    flops *= len(ctx.models)
                 monitor.track_avg_flops(flops, ctx.batch_size)
             except Exception as exc:
                 logger.warning("cannot count the flops of %s: %s", type(ctx.model).__name__,
@@ -313,7 +323,8 @@ class GeneralTorchTrainer(FederatedScopeAPI, TorchTrainer):
         if monitor.flops_per_sample > 0:
             monitor.total_flops += monitor.flops_per_sample * ctx.batch_size
 
-    def _hook_on_batch_backward(self, ctx: Any) -> None:
+    @staticmethod
+    def _hook_on_batch_backward(ctx: Any) -> None:
         """Backward, clip (grad_clip > 0), optimizer and scheduler step.
         Reads: optimizer, loss_task, grad_clip, model, scheduler."""
         ctx.optimizer.zero_grad()
@@ -324,7 +335,8 @@ class GeneralTorchTrainer(FederatedScopeAPI, TorchTrainer):
         if ctx.get("scheduler") is not None:
             ctx.scheduler.step()
 
-    def _hook_on_batch_end(self, ctx: Any) -> None:
+    @staticmethod
+    def _hook_on_batch_end(ctx: Any) -> None:
         """Statistics, and the batch's labels and outputs kept for the metrics.
         Reads: batch_size, loss_batch, loss_regular, y_true, y_prob.
         Writes: num_samples, loss_batch_total, loss_regular_total; appends to ys_true,
@@ -337,7 +349,8 @@ class GeneralTorchTrainer(FederatedScopeAPI, TorchTrainer):
         ctx.ys_true.append(ctx.y_true.detach().cpu().numpy())
         ctx.ys_prob.append(ctx.y_prob.detach().cpu().numpy())
 
-    def _hook_on_fit_end(self, ctx: Any) -> None:
+    @staticmethod
+    def _hook_on_fit_end(ctx: Any) -> None:
         """Concatenate ys_true / ys_prob (routine) and compute the metrics with the monitor.
         Writes: ys_true, ys_prob, eval_metrics."""
         ctx.ys_true = CtxVar(np.concatenate(ctx.ys_true), LIFECYCLE.ROUTINE)

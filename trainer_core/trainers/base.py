@@ -99,6 +99,9 @@ class Trainer:
 
     #: How many internal models (FederatedScope's attribute; a MultiModelTrainer sets it).
     model_nums: int = 1
+    #: Who runs the routines a hook starts (``evaluate()`` inside a training hook): None runs
+    #: them to the end at once; a debugger sets itself here to step into them.
+    routine_driver: Any = None
 
     # -- hook sets: FederatedScope's API ----------------------------------------------
     # Each method is one HookSet operation on the set ``hook_set(kind, model_idx)`` returns;
