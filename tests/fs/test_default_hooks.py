@@ -158,3 +158,22 @@ def test_without_a_regularizer_the_penalty_is_zero(make_fs):
                                    "on_batch_forward")
     trainer.train()
     assert set(seen) == {0.0} and len(seen) == 10
+
+
+@pytest.mark.parametrize("mode", ["sequential", "parallel"])
+def test_a_multi_model_trainer_built_from_model_and_data_trains_every_model(mode):
+    # FS's own constructor failed on this path (no monitor); FS's parallel mode lost every
+    # hook. Here both train each model: 2 epochs x 40 samples, the same batches per model.
+    from trainer_core.fs import GeneralMultiModelTrainer
+
+    trainer = GeneralMultiModelTrainer(2, mode, tiny_model(), fs_data(), "cpu", fs_cfg())
+    batches = {0: [], 1: []}
+    trainer.register_hook_in_train(
+        lambda ctx: batches[ctx.cur_model_idx].append(ctx.data_batch[1].tolist()),
+        "on_batch_forward", 0)
+    before = [{k: v.clone() for k, v in m.state_dict().items()} for m in trainer.ctx.models]
+    num_samples, params, _ = trainer.train()
+    assert num_samples == 80.0 and len(params) == 2
+    assert batches[0] == batches[1] and len(batches[0]) == 10
+    for old, model in zip(before, trainer.ctx.models, strict=True):
+        assert all(not torch.equal(old[k], v) for k, v in model.state_dict().items())
