@@ -126,3 +126,25 @@ def test_nested_routine_gets_a_clean_scope_and_gives_the_outer_one_back():
 
 def test_repr_is_readable():
     assert "mode=None" in repr(Context())
+
+
+def test_federatedscopes_context_helpers(make_trainer):
+    from trainer_core.errors import DataSplitError
+
+    trainer = make_trainer(16, 0)
+    ctx = trainer.ctx
+    assert ctx.check_split("train") and not ctx.check_split("val", skip=True)
+    with pytest.raises(DataSplitError, match="no val_data or val_loader in ctx; it has: train"):
+        ctx.check_split("val")
+    ctx.track_mode("test")
+    ctx.track_split("val")
+    assert (ctx.cur_mode, ctx.cur_split, ctx.model.training) == ("test", "val", False)
+    ctx.track_mode("train")
+    assert ctx.model.training and ctx.mode_stack == ["test", "train"]
+    ctx.reset_mode()
+    ctx.reset_split()
+    assert (ctx.cur_mode, ctx.cur_split, ctx.model.training) == ("test", None, False)
+    ctx.reset_mode()
+    assert ctx.cur_mode is None
+    ctx.merge_from_dict({"a": 1, "b": 2})
+    assert (ctx.a, ctx.b) == (1, 2)

@@ -28,7 +28,7 @@ from trainer_core.engine.scopes import (
     Lifecycle,
     Scopes,
 )
-from trainer_core.errors import did_you_mean
+from trainer_core.errors import DataSplitError, did_you_mean
 
 if TYPE_CHECKING:
     from trainer_core.engine.points import Point
@@ -185,6 +185,60 @@ class Context(Scopes):
         return (f"<Context {len(self.__dict__)} attributes ({scoped} scoped), "
                 f"mode={self.cur_mode} split={self.cur_split} epoch={self.cur_epoch_i} "
                 f"batch={self.cur_batch_i}>")
+
+    # -- FederatedScope's helpers --------------------------------------------------------
+    def check_split(self, target_split_name: str, skip: bool = False) -> bool:
+        """True when ctx holds data for the split (``{split}_data`` or ``{split}_loader``);
+        otherwise False with ``skip``, else DataSplitError naming the splits there are."""
+        d = self.__dict__
+        if d.get(f"{target_split_name}_data") is not None or \
+                d.get(f"{target_split_name}_loader") is not None:
+            return True
+        if skip:
+            return False
+        present = sorted(n[:-7] for n, v in d.items() if n.endswith("_loader") and v is not None)
+        raise DataSplitError(f"no {target_split_name}_data or {target_split_name}_loader in "
+                             f"ctx; it has: {', '.join(present) or 'none'}",
+                             split=target_split_name)
+
+    def track_mode(self, mode: str) -> None:
+        """FederatedScope's mode stack: push ``mode``, make it ``cur_mode``, and put the model
+        in training or evaluation mode accordingly."""
+        self.__dict__.setdefault("mode_stack", []).append(mode)
+        self._change_mode(mode)
+
+    def reset_mode(self) -> None:
+        """Pop the mode stack; ``cur_mode`` (and the model's mode) follow what is left."""
+        stack = self.__dict__.get("mode_stack") or []
+        if stack:
+            stack.pop()
+        if stack:
+            self._change_mode(stack[-1])
+        else:
+            self.__dict__["cur_mode"] = None
+
+    def _change_mode(self, mode: str) -> None:
+        self.__dict__["cur_mode"] = mode
+        train = getattr(self.__dict__.get("model"), "train", None)
+        if callable(train):
+            train(mode in ("train", "finetune"))
+
+    def track_split(self, dataset: str) -> None:
+        """FederatedScope's split stack: push ``dataset`` and make it ``cur_split``."""
+        self.__dict__.setdefault("split_stack", []).append(dataset)
+        self.__dict__["cur_split"] = dataset
+
+    def reset_split(self) -> None:
+        """Pop the split stack; ``cur_split`` follows what is left."""
+        stack = self.__dict__.get("split_stack") or []
+        if stack:
+            stack.pop()
+        self.__dict__["cur_split"] = stack[-1] if stack else None
+
+    def merge_from_dict(self, other_dict: dict[str, Any]) -> None:
+        """Set every item as an attribute."""
+        for name, value in other_dict.items():
+            setattr(self, name, value)
 
     # -- records -----------------------------------------------------------------------
     def lifecycle_of(self, name: str) -> Lifecycle | None:
