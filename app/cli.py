@@ -16,16 +16,32 @@ COMMANDS: list[ModuleType] = [run, hooks, check, tui]
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The argument parser with every registered command."""
+    """The argument parser with every registered command.
+
+    Building it imports no torch, scikit-learn or textual: each command imports what it
+    needs when it runs, so ``--help``, ``--version`` and argument errors answer at once.
+    """
     parser = argparse.ArgumentParser(
         prog="hookscope",
         description="Run, inspect, lint and debug hook-based training pipelines "
                     "(FederatedScope-style). With no command: the debugger on "
                     f"{DEFAULT_CONFIG.name}.")
+    parser.add_argument("--version", action="version", version=f"hookscope {version()}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for command in COMMANDS:
         command.add_parser(subparsers)
     return parser
+
+
+def version() -> str:
+    """The installed package's version (the source tree's when it is not installed)."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as installed
+
+    try:
+        return installed("hookscope")
+    except PackageNotFoundError:
+        return "0+source"
 
 
 def resolve_arguments(argv: Sequence[str]) -> list[str]:

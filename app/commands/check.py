@@ -22,8 +22,6 @@ from app.commands.common import (
 )
 from trainer_core.analysis.golden import BehaviourRecorder, diff_text
 from trainer_core.analysis.lifecycle import LifecycleChecker
-from trainer_core.config.experiment import load_experiment
-from trainer_core.config.registry import hook_ref_or_qualname
 from trainer_core.errors import ConfigError
 from trainer_core.files import atomic_write_text
 
@@ -43,6 +41,9 @@ def add_parser(subparsers: Any) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
+    from trainer_core.config.experiment import load_experiment  # torch: only when it runs
+    from trainer_core.config.registry import hook_ref_or_qualname
+
     if args.batches < 1:
         raise ConfigError(f"--batches must be >= 1, got {args.batches}")
     experiment = load_experiment(args.config, {"train.local_update_steps": args.batches,

@@ -9,8 +9,6 @@ from typing import Any
 from rich.table import Table
 
 from app.commands.common import EXIT_OK, add_common, out_console, print_json, relative
-from trainer_core.config.experiment import load_experiment
-from trainer_core.config.pipeline import describe_pipeline
 from trainer_core.engine.triggers import TRIGGERS
 
 
@@ -24,6 +22,9 @@ def add_parser(subparsers: Any) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
+    from trainer_core.config.experiment import load_experiment  # torch: only when it runs
+    from trainer_core.config.pipeline import describe_pipeline
+
     experiment = load_experiment(args.config)
     rows = describe_pipeline(experiment.trainer)
     if args.json:

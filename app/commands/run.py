@@ -18,7 +18,6 @@ from app.commands.common import (
     relative,
 )
 from app.commands.metrics_table import metrics_table
-from trainer_core.config.experiment import load_experiment
 from trainer_core.engine.points import TRIGGER
 from trainer_core.engine.routine import RoutineRun
 from trainer_core.errors import ConfigError
@@ -66,6 +65,8 @@ def train_with_progress(run: RoutineRun, *, show: bool) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
+    from trainer_core.config.experiment import load_experiment  # torch: only when it runs
+
     start = time.perf_counter()
     experiment = load_experiment(args.config, epoch_overrides(args.epochs))
     trainer = experiment.trainer

@@ -27,19 +27,33 @@ def add_parser(subparsers: Any) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    from app.session import DebugSession
+    """Read and check the config (no torch needed: a broken file exits 2 before anything is
+    drawn), then open the app at once and build the trainer behind its loading view."""
     from app.tui import make_app
+    from trainer_core.config.experiment import load_spec
 
-    session = DebugSession.from_config(args.config, epoch_overrides(args.epochs) or None)
+    overrides = epoch_overrides(args.epochs) or None
+    spec = load_spec(args.config, overrides)
+    mode, split = "train", None
     if args.eval:
-        session.start("val" if args.eval == "val" else "test", args.eval)
+        mode, split = ("val" if args.eval == "val" else "test"), args.eval
     elif args.finetune:
-        if not session.trainer.finetune_enabled:
+        if not _has_finetune_set(spec):
             raise ConfigError("--finetune needs a finetune hook set: set finetune.before_eval: "
                               "true in the config", key_path="finetune.before_eval")
-        session.start("finetune", "train")
+        mode, split = "finetune", "train"
+    app = make_app(args.config, overrides=overrides, mode=mode, split=split,
+                   in_background=True)
     try:
-        make_app(session).run()
+        app.run()
     finally:
-        session.close()
+        if app.session is not None:
+            app.session.close()
     return EXIT_OK
+
+
+def _has_finetune_set(spec: Any) -> bool:
+    """A finetune hook set exists when the config asks for one or edits one."""
+    hooks = spec.hooks if isinstance(spec.hooks, dict) else {}
+    return bool(spec.trainer_config.finetune.before_eval) or any(
+        str(label).startswith("finetune") for label in hooks)

@@ -125,12 +125,14 @@ class DebugSession:
         trainer.routine_driver = self._driver  # routines a hook starts run through the pump
 
     @classmethod
-    def from_config(cls, path: str | Path, overrides: dict[str, Any] | None = None,
+    def from_config(cls, path: str | Path, overrides: dict[str, Any] | None = None, *,
+                    progress: Callable[[str], None] | None = None,
                     **options: Any) -> DebugSession:
-        """Build the trainer a YAML config describes and open a session on it."""
+        """Build the trainer a YAML config describes and open a session on it; ``progress``
+        hears each step as it begins (importing torch, loading the data...)."""
         from trainer_core.config.experiment import load_experiment
 
-        experiment = load_experiment(path, overrides)
+        experiment = load_experiment(path, overrides, progress=progress)
         return cls(experiment.trainer, name=experiment.path.name,
                    registry=experiment.registry, base_dir=experiment.base_dir, **options)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -12,13 +13,31 @@ if TYPE_CHECKING:
 
 def make_app(source: DebugSession | str | Path, *, overrides: dict[str, Any] | None = None,
              stable: bool = False, mode: str = "train", split: str | None = None,
-             pipeline_path: str | None = None) -> HookscopeApp:
-    """An app on a session, or on a config file (built, then paused at on_fit_start)."""
+             pipeline_path: str | None = None, in_background: bool = False) -> HookscopeApp:
+    """An app on a session, or on a config file (built, then paused at the routine's first
+    point). ``in_background``: build the config's session behind the loading view, so the
+    screen appears before torch is imported (what ``hookscope tui`` does)."""
     from app.session import DebugSession
     from app.tui.app import HookscopeApp
 
-    session = source if isinstance(source, DebugSession) else \
-        DebugSession.from_config(source, overrides)
-    if session.run is None:
+    if isinstance(source, DebugSession):
+        if source.run is None:
+            source.start(mode, split)
+        return HookscopeApp(source, stable=stable, pipeline_path=pipeline_path)
+
+    def load(progress: Callable[[str], None]) -> DebugSession:
+        from trainer_core.errors import ConfigError
+
+        session = DebugSession.from_config(source, overrides, progress=progress)
+        if mode == "finetune" and not session.trainer.finetune_enabled:
+            raise ConfigError("debugging the finetune routine needs a finetune hook set: set "
+                              "finetune.before_eval: true in the config",
+                              key_path="finetune.before_eval")
+        progress(f"starting the {mode} routine")
         session.start(mode, split)
-    return HookscopeApp(session, stable=stable, pipeline_path=pipeline_path)
+        return session
+
+    if in_background:
+        return HookscopeApp(loader=load, title=str(source), stable=stable,
+                            pipeline_path=pipeline_path)
+    return HookscopeApp(load(lambda step: None), stable=stable, pipeline_path=pipeline_path)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from textual.app import App, SystemCommand
@@ -11,31 +11,69 @@ from textual.screen import Screen
 
 from app.session import DebugSession
 from app.tui.keys import KEYS
+from app.tui.loading import LoadingScreen
 from app.tui.main_screen import MainScreen
+
+#: Builds the session in a worker, reporting each step it begins.
+Loader = Callable[[Callable[[str], None]], DebugSession]
 
 
 class HookscopeApp(App[None]):
-    """hookscope's debugger. Build it with :func:`app.tui.make_app` (which starts the session's
-    routine if it has none)."""
+    """hookscope's debugger. Build it with :func:`app.tui.make_app`: on a session (whose
+    routine it starts if it has none), or with a ``loader`` that builds the session behind
+    the loading view, so the first frame comes before torch is even imported."""
 
     CSS_PATH = Path(__file__).with_name("hookscope.tcss")
     TITLE = "hookscope"
 
-    def __init__(self, session: DebugSession, *, stable: bool = False,
+    def __init__(self, session: DebugSession | None = None, *, loader: Loader | None = None,
+                 title: str = "", stable: bool = False,
                  pipeline_path: str | None = None) -> None:
         super().__init__()
+        if (session is None) == (loader is None):
+            raise ValueError("give a session or a loader")
         self.session = session
+        self.loader = loader
+        self.title_text = title
         #: Snapshot mode: no hook times (they differ run to run), no blinking cursors.
         self.stable = stable
         self.pipeline_path = pipeline_path
 
     def on_mount(self) -> None:
+        if self.session is not None:
+            self._open(self.session)
+            return
+        self.push_screen(LoadingScreen(self.title_text, show_times=not self.stable))
+        self.run_worker(self._load, thread=True, exit_on_error=False)
+
+    def _open(self, session: DebugSession) -> None:
+        self.session = session
         # Everything loaded so far (torch, the model, Textual) lives as long as the app.
         # Freezing it keeps the garbage collector's full passes from walking it: unfrozen,
         # they paused the screen for ~200 ms every few steps (bench/tui_latency.py).
         gc.freeze()
-        self.push_screen(MainScreen(self.session, show_timings=not self.stable,
-                                    pipeline_path=self.pipeline_path))
+        screen = MainScreen(session, show_timings=not self.stable,
+                            pipeline_path=self.pipeline_path)
+        if isinstance(self.screen, LoadingScreen):
+            self.switch_screen(screen)
+        else:
+            self.push_screen(screen)
+
+    def _load(self) -> None:
+        """The worker: build the session, reporting each step; a failure stays on screen."""
+        screen = self.screen
+        assert isinstance(screen, LoadingScreen) and self.loader is not None
+        try:
+            session = self.loader(lambda step: self.call_from_thread(screen.begin, step))
+        except Exception as exc:
+            from app.commands.common import describe_error
+            from trainer_core.errors import HookscopeError
+
+            message = describe_error(exc) if isinstance(exc, HookscopeError) else \
+                f"{type(exc).__name__}: {exc}"
+            self.call_from_thread(screen.fail, message)
+            return
+        self.call_from_thread(self._open, session)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)

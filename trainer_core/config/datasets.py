@@ -16,45 +16,19 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 import numpy as np
 import torch
 
 from trainer_core.config.registry import load_object
+from trainer_core.config.specs import ClientSpec, DataSpec
 from trainer_core.engine.modes import SPLITS
 from trainer_core.errors import ConfigError, did_you_mean
 
 Arrays = tuple[np.ndarray, np.ndarray]
-
-
-@dataclass(frozen=True)
-class ClientSpec:
-    """``data.clients``: partition the samples across ``num`` clients and keep one."""
-
-    num: int
-    index: int = 0
-    partition: str = "iid"
-    alpha: float = 0.5
-
-
-@dataclass(frozen=True)
-class DataSpec:
-    """``data``: where samples come from and how they are split."""
-
-    EXTRA: ClassVar[str] = "options"
-
-    type: str = "digits"
-    splits: Mapping[str, float] = field(
-        default_factory=lambda: {"train": 0.7, "val": 0.1, "test": 0.2})
-    standardize: bool = True
-    clients: ClientSpec | None = None
-    path: str = ""
-    target: str = ""
-    task: str = ""
-    options: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

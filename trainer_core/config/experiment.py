@@ -24,18 +24,16 @@ starts with ``file:line: key.path:``. YAML is read with the safe loader only.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from trainer_core.config.datasets import DataSpec, load_data
 from trainer_core.config.hook_section import apply_hook_section
-from trainer_core.config.models import ModelSpec, build_model
 from trainer_core.config.registry import Registry, load_object
+from trainer_core.config.specs import DataSpec, ModelSpec
 from trainer_core.config.yaml_source import YamlDocument, load_yaml
 from trainer_core.errors import ConfigError, HookscopeError, did_you_mean
-from trainer_core.packs import install_packs
 from trainer_core.schema import Locate, build, fail, merge_dotted
 from trainer_core.trainers.base import Trainer
 from trainer_core.trainers.settings import CriterionSettings, EvalSettings, TrainerConfig
@@ -183,15 +181,25 @@ def _fs_config(sections: Mapping[str, Any], locate: Locate) -> Any:
         raise fail(exc.reason, exc.key_path, locate) from None
 
 
-def build_experiment(spec: ExperimentSpec, *, registry: Registry | None = None) -> Experiment:
-    """Load the data, build the model and trainer, install packs, apply hook edits."""
+def build_experiment(spec: ExperimentSpec, *, registry: Registry | None = None,
+                     progress: Callable[[str], None] | None = None) -> Experiment:
+    """Load the data, build the model and trainer, install packs, apply hook edits;
+    ``progress`` hears each step as it begins (for a loading view)."""
+    progress = progress or (lambda step: None)
+    progress("importing torch")
+    # torch, numpy and scikit-learn load here, not when a config is only read and checked
+    from trainer_core.config.datasets import load_data
+    from trainer_core.config.models import build_model
+    from trainer_core.packs import install_packs
     from trainer_core.trainers.multi_model import MultiModelTrainer
     from trainer_core.trainers.torch_trainer import TorchTrainer
 
     registry = registry or default_registry()
     config = spec.trainer_config
+    progress(f"loading the data ({spec.data.type})")
     data = _located(spec, lambda: load_data(spec.data, seed=config.seed,
                                             base_dir=spec.base_dir))
+    progress(f"building the model ({spec.model.type}) for {data.summary}")
     if data.task == "regression" and not spec.trainer.federatedscope:
         if "criterion.type" not in spec.explicit:
             config = config.replace(criterion=CriterionSettings("MSELoss"))
@@ -215,7 +223,10 @@ def build_experiment(spec: ExperimentSpec, *, registry: Registry | None = None) 
                                      data=data.splits, device=spec.device, config=config)
         return TorchTrainer(model, data.splits, device=spec.device, config=config)
 
+    progress(f"building the {spec.trainer.type} trainer and its optimizer")
     trainer = _located(spec, make)
+    if spec.trainer.wrappers or spec.packs or spec.hooks:
+        progress("applying the trainer wrappers, packs and hook edits")
     for i, reference in enumerate(spec.trainer.wrappers):
         trainer = _located(spec, lambda i=i, reference=reference, base=trainer: _wrap(
             base, reference, spec.base_dir, f"trainer.wrappers[{i}]"))
@@ -252,6 +263,9 @@ def _located(spec: ExperimentSpec, step: Any) -> Any:
 
 
 def load_experiment(path: str | Path, overrides: Mapping[str, Any] | None = None, *,
-                    registry: Registry | None = None) -> Experiment:
-    """Read, validate and build a config file."""
-    return build_experiment(load_spec(path, overrides), registry=registry)
+                    registry: Registry | None = None,
+                    progress: Callable[[str], None] | None = None) -> Experiment:
+    """Read, validate and build a config file (``progress``: see build_experiment)."""
+    if progress is not None:
+        progress(f"reading {Path(path).name}")
+    return build_experiment(load_spec(path, overrides), registry=registry, progress=progress)

@@ -9,28 +9,15 @@ arguments. Initialisation is seeded.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, ClassVar
 
 import torch
 from torch import nn
 
 from trainer_core.config.registry import load_object
+from trainer_core.config.specs import ModelSpec
 from trainer_core.errors import ConfigError, did_you_mean
-
-
-@dataclass(frozen=True)
-class ModelSpec:
-    """``model``: which network, and its options."""
-
-    EXTRA: ClassVar[str] = "options"
-
-    type: str = "mlp"
-    hidden: tuple[int, ...] = (64,)
-    dropout: float = 0.0
-    options: Mapping[str, Any] = field(default_factory=dict)
 
 
 def logreg(spec: ModelSpec, num_features: int, num_outputs: int) -> nn.Module:
