@@ -74,3 +74,14 @@ def test_custom_source_from_a_file(tmp_path):
     bundle = load_data(DataSpec(type="src.py:make", options={"n": 60}, splits={"train": 0.5}),
                        seed=0, base_dir=tmp_path)
     assert len(bundle.splits["train"]["y"]) == 30 and bundle.num_outputs == 3
+
+
+@pytest.mark.parametrize("name", ["digits", "iris", "wine", "breast_cancer"])
+def test_bundled_datasets_read_from_the_shipped_files_equal_scikit_learns_loaders(name):
+    import sklearn.datasets as skd
+
+    from trainer_core.config.datasets import _read_bundled
+
+    x, y = _read_bundled(name)
+    sk_x, sk_y = getattr(skd, f"load_{name}")(return_X_y=True)
+    assert np.array_equal(x, sk_x) and np.array_equal(y, sk_y)
