@@ -27,7 +27,9 @@ def default_config() -> Path:
             return candidate
     return DEFAULT_CONFIG  # missing: the command's error names where it was looked for
 
-EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+#: Exit codes: clean; lint findings (or golden drift); bad input (config, data, checkpoint,
+#: pipeline); a hook failed; interrupted (Ctrl-C).
+EXIT_OK, EXIT_FINDINGS, EXIT_ERROR, EXIT_HOOK, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
 
 def add_common(parser: argparse.ArgumentParser, *, json_flag: bool = True) -> None:
@@ -69,19 +71,32 @@ def describe_error(exc: BaseException) -> str:
 
 
 def guarded(handler: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> int:
-    """Run a command; any hookscope error becomes one message on stderr and exit code 2."""
+    """Run a command; any hookscope error becomes one message on stderr and an exit code:
+    3 when a hook failed (``sys.exit()`` in a hook included), 2 for bad input, 130 for
+    Ctrl-C (also when it lands inside a hook)."""
     try:
         return handler(args)
+    except HookError as exc:
+        if isinstance(exc.original, KeyboardInterrupt):
+            sys.stderr.write(f"hookscope: interrupted in hook '{exc.hook_name}' "
+                             f"{exc.where()}\n")
+            return EXIT_INTERRUPTED
+        _report(args, exc)
+        return EXIT_HOOK
     except HookscopeError as exc:
-        if getattr(args, "debug", False):
-            traceback.print_exc()
-        sys.stderr.write(f"hookscope {args.command}: {describe_error(exc)}\n")
-        if not getattr(args, "debug", False):
-            sys.stderr.write("  (run with --debug for the full traceback)\n")
+        _report(args, exc)
         return EXIT_ERROR
     except KeyboardInterrupt:
         sys.stderr.write("hookscope: interrupted\n")
-        return 130
+        return EXIT_INTERRUPTED
+
+
+def _report(args: argparse.Namespace, exc: HookscopeError) -> None:
+    if getattr(args, "debug", False):
+        traceback.print_exc()
+    sys.stderr.write(f"hookscope {args.command}: {describe_error(exc)}\n")
+    if not getattr(args, "debug", False):
+        sys.stderr.write("  (run with --debug for the full traceback)\n")
 
 
 def relative(path: str | Path) -> str:

@@ -120,6 +120,7 @@ class DebugSession:
         self._stop_count = 0
         self._batches_done = 0
         self._model_state: Any = None
+        self._model_objects: dict[str, Any] = {}
         self._rng_state: dict[str, Any] | None = None
         self._driver = RoutineDriver(self._pump)
         trainer.routine_driver = self._driver  # routines a hook starts run through the pump
@@ -145,6 +146,8 @@ class DebugSession:
             self.run, self.mode, self.split = run, run.mode, run.split
             self._driver.begin(run)
             self._model_state = copy.deepcopy(self.trainer.get_model_para())
+            # the objects too: a hook may delete or replace ctx.model, and restart puts it back
+            self._model_objects = {name: self.ctx.get(name) for name in ("model", "models")}
             self._rng_state = self._random_state()
             self._batches_done = 0
             self.state = RunState.PAUSED
@@ -163,6 +166,9 @@ class DebugSession:
         """
         with self._lock:
             self._close_run()
+            for name, obj in self._model_objects.items():
+                if obj is not None and self.ctx.get(name) is not obj:
+                    setattr(self.ctx, name, obj)
             if reset_model and self._model_state is not None:
                 self.trainer.update(copy.deepcopy(self._model_state), strict=True)
                 self._restore_random_state(self._rng_state)

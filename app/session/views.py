@@ -9,6 +9,7 @@ last stop" and "diff between two stops" need no copy of any tensor.
 from __future__ import annotations
 
 import math
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -86,16 +87,16 @@ def _where(point: Point | None) -> str:
 
 def tensor_stats(value: Any) -> list[tuple[str, str]]:
     """min / max / mean / norm (floating tensors), requires_grad and grad_fn."""
-    facts: list[tuple[str, str]] = [("requires_grad", str(bool(value.requires_grad))),
-                                    ("grad_fn", type(value.grad_fn).__name__
-                                     if value.grad_fn is not None else "None")]
-    if value.numel() == 0:
-        return facts
     try:
+        facts: list[tuple[str, str]] = [
+            ("requires_grad", str(bool(value.requires_grad))),
+            ("grad_fn", type(value.grad_fn).__name__ if value.grad_fn is not None else "None")]
+        if value.numel() == 0:
+            return facts
         return facts + _value_stats(value.detach())
-    except Exception as exc:  # a layout or device torch cannot reduce: say so, do not fail
+    except Exception as exc:  # a layout, device or lazy parameter torch cannot reduce
         reason = str(exc).splitlines()[0][:80] if str(exc) else type(exc).__name__
-        return [*facts, ("stats", f"not available ({reason})")]
+        return [("stats", f"not available ({reason})")]
 
 
 def _value_stats(data: Any) -> list[tuple[str, str]]:
@@ -191,13 +192,32 @@ def variable_detail(ctx: Any, name: str, *, preview_chars: int = 1200) -> VarDet
         facts += tensor_stats(value)
     else:
         facts += _object_stats(value)
-    try:
-        text = repr(value)
-    except Exception as exc:  # a value whose repr raises must not break the view
-        text = f"<repr failed: {type(exc).__name__}: {exc}>"
+    text = bounded_repr(value)
     if len(text) > preview_chars:
         text = text[:preview_chars] + f"… ({len(text) - preview_chars} more characters)"
     return VarDetail(name, facts, text)
+
+
+def bounded_repr(value: Any, seconds: float = 1.0) -> str:
+    """``repr(value)``, or a note when it raises or takes longer than ``seconds`` (a user's
+    ``__repr__`` may do anything; the view must answer)."""
+    if type(value) in _SCALARS or is_tensor(value):
+        try:
+            return repr(value)
+        except Exception as exc:
+            return f"<repr failed: {type(exc).__name__}: {exc}>"
+    result: list[str] = []
+
+    def run() -> None:
+        try:
+            result.append(repr(value))
+        except Exception as exc:
+            result.append(f"<repr failed: {type(exc).__name__}: {exc}>")
+
+    worker = threading.Thread(target=run, daemon=True, name="hookscope repr")
+    worker.start()
+    worker.join(seconds)
+    return result[0] if result else f"<repr did not finish within {seconds:g} s>"
 
 
 def fingerprint_value(value: Any) -> tuple[Any, ...]:
@@ -205,11 +225,11 @@ def fingerprint_value(value: Any) -> tuple[Any, ...]:
     if type(value) in _SCALARS:
         return ("=", value) if not isinstance(value, str) or len(value) < 200 else \
             ("id", id(value))
-    if is_tensor(value):
-        return ("t", id(value), tuple(value.shape), value._version)
     try:
+        if is_tensor(value):
+            return ("t", id(value), tuple(value.shape), value._version)
         return ("c", id(value), len(value))
-    except TypeError:
+    except Exception:
         return ("id", id(value))
 
 

@@ -123,13 +123,13 @@ def test_a_hook_that_raises_is_reported_with_hook_trigger_epoch_and_batch(tmp_pa
     config.write_text('data: {type: iris}\ndataloader: {batch_size: 8}\n'
                       'hooks:\n  train:\n    - insert: {hook: "bad.py:explode", '
                       'trigger: on_batch_backward, position: 0}\n')
-    assert main(["run", str(config)]) == 2
+    assert main(["run", str(config)]) == 3  # 3: a hook failed
     err = capsys.readouterr().err
     assert "hook 'explode'" in err and "raised RuntimeError: loss went sideways" in err
     assert "at on_batch_backward, epoch 0, batch 2 (train/train)" in err
     assert f"raised at {tmp_path / 'bad.py'}:4 in explode" in err
     assert "Traceback" not in err
-    assert main(["run", str(config), "--debug"]) == 2
+    assert main(["run", str(config), "--debug"]) == 3
     assert "Traceback" in capsys.readouterr().err
 
 
@@ -137,7 +137,7 @@ def test_a_reorder_that_breaks_a_read_says_which_hook_writes_it(tmp_path, capsys
     config = tmp_path / "moved.yaml"
     config.write_text('data: {type: iris}\nhooks:\n  train:\n    - move: {trigger: '
                       'on_batch_forward, hook: _hook_on_batch_forward_regularizer, to: 0}\n')
-    assert main(["run", str(config)]) == 2
+    assert main(["run", str(config)]) == 3
     err = capsys.readouterr().err
     assert "hook '_hook_on_batch_forward_regularizer'" in err
     assert "hint: ctx.loss_batch is written by '_hook_on_batch_forward' (on_batch_forward #1)" \

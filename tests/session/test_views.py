@@ -178,3 +178,33 @@ def test_the_model_and_optimizer_details_show_what_a_broken_hook_damages(make_se
     assert dict(session.variable("model").facts)["NaN/Inf"] == "0 in parameters, 1 in gradients"
     optimizer = dict(session.variable("optimizer").facts)
     assert optimizer["lr"] == "0.1" and optimizer["param groups"] == "1"
+
+
+def test_values_that_cannot_describe_themselves_never_break_a_view(make_session):
+    import time as _time
+
+    from app.session.views import bounded_repr
+
+    class Loud:
+        def __repr__(self):
+            raise RuntimeError("no repr for you")
+
+    class Slow:
+        def __repr__(self):
+            _time.sleep(30)
+            return "late"
+
+    session = make_session()
+
+    def odd_values(ctx):
+        ctx.lazy_weight = torch.nn.LazyLinear(3).weight  # uninitialised: no shape yet
+        ctx.loud = Loud()
+
+    session.trainer.register_hook_in_train(odd_values, "on_batch_start")
+    session.add_breakpoint(trigger="on_batch_end")
+    session.continue_()  # fingerprints, rows and lifecycle checks all ran over them
+    rows = {row.name: row for row in session.variables()}
+    assert rows["lazy_weight"].shape == "?" and rows["loud"].type == "Loud"
+    assert dict(session.variable("lazy_weight").facts)["stats"].startswith("not available")
+    assert "repr failed: RuntimeError: no repr for you" in session.variable("loud").preview
+    assert bounded_repr(Slow(), seconds=0.2) == "<repr did not finish within 0.2 s>"

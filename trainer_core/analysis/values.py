@@ -18,6 +18,22 @@ def is_tensor(value: Any) -> bool:
     return hasattr(value, "grad_fn") and hasattr(value, "element_size")
 
 
+def _never_raises(default: Any) -> Any:
+    """Answer ``default`` for a value that cannot describe itself (an uninitialised lazy
+    parameter raises on ``.shape``; a user's object may raise anywhere): these facts feed
+    views and checks that must not fail."""
+    def wrap(function: Any) -> Any:
+        def safe(value: Any, *args: Any) -> Any:
+            try:
+                return function(value, *args)
+            except Exception:
+                return default(value) if callable(default) else default
+        safe.__name__, safe.__doc__ = function.__name__, function.__doc__
+        return safe
+    return wrap
+
+
+@_never_raises(0)
 def nbytes(value: Any, _depth: int = 0) -> int:
     """Approximate memory held by ``value``: tensor/array data, containers summed (2 levels)."""
     if is_tensor(value):
@@ -39,6 +55,7 @@ def nbytes(value: Any, _depth: int = 0) -> int:
         return 0
 
 
+@_never_raises(None)
 def length(value: Any) -> int | None:
     """Growth measure: numel for tensors/arrays, len for containers, else None."""
     if is_tensor(value):
@@ -51,6 +68,7 @@ def length(value: Any) -> int | None:
     return None
 
 
+@_never_raises(False)
 def holds_graph(value: Any) -> bool:
     """True when value is (or a container's last item is) a tensor with a live autograd graph."""
     if is_tensor(value):
@@ -74,6 +92,7 @@ class ValueSummary:
     has_graph: bool
 
 
+@_never_raises(lambda value: ValueSummary(type(value).__name__, "?", "", "", 0, False, False))
 def summarize(value: Any) -> ValueSummary:
     """Type, shape (or length), dtype, device and size of any ctx value."""
     cls = type(value)

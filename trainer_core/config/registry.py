@@ -181,7 +181,7 @@ _LOADED: dict[tuple[Path, int], ModuleType] = {}
 def _import(module_name: str, reference: str, kind: str) -> ModuleType:
     try:
         return importlib.import_module(module_name)
-    except Exception as exc:  # report any import failure with the reference
+    except (Exception, SystemExit) as exc:  # report any import failure with the reference
         raise UnresolvedReference(reference, f"importing '{module_name}' failed: "
                               f"{type(exc).__name__}: {exc}", kind=kind) from exc
 
@@ -206,7 +206,7 @@ def _load_file(file_part: str, base_dir: str | Path | None, reference: str,
     sys.modules[name] = module
     try:
         spec.loader.exec_module(module)
-    except Exception as exc:
+    except (Exception, SystemExit) as exc:  # sys.exit() at import is a failure, not an exit
         sys.modules.pop(name, None)
         raise UnresolvedReference(reference, f"running {path} failed: {type(exc).__name__}: {exc}",
                               kind=kind) from exc

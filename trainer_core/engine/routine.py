@@ -54,6 +54,10 @@ _BATCH, _EPOCH, _ROUTINE = Lifecycle.BATCH, Lifecycle.EPOCH, Lifecycle.ROUTINE
 
 #: What a consumer may answer at an ERROR point.
 ERROR_DECISIONS = ("retry", "skip")
+#: What a hook may raise that the routine turns into an ERROR point: every error, and
+#: ``sys.exit()``, a KeyboardInterrupt or a stray GeneratorExit from inside a hook too. (A
+#: debugger's own BaseException, raised to abandon a run, passes through.)
+HOOK_FAILURES = (Exception, SystemExit, KeyboardInterrupt, GeneratorExit)
 
 
 class Lane(NamedTuple):
@@ -354,7 +358,7 @@ class RoutineRun:
                                     else:
                                         with guard():
                                             hook(ctx)
-                                except Exception as exc:
+                                except HOOK_FAILURES as exc:
                                     completed = yield from self._recover(point, exc)
                                     if not completed:
                                         continue
@@ -368,19 +372,21 @@ class RoutineRun:
                     move(None, None)
             self.finished = True
         finally:  # routine-lifecycle values go here, once every model ran
-            host._exit_mode(mode_token)
-            ctx.exit_routine(token)
-            if len(self.lanes) > 1:
-                host._switch_model_ctx(token.model_idx)
+            try:
+                host._exit_mode(mode_token)
+            finally:  # whatever a hook did to ctx (deleted the model...), ctx is restored
+                ctx.exit_routine(token)
+                if len(self.lanes) > 1:
+                    host._switch_model_ctx(token.model_idx)
 
-    def _missing(self, exc: Exception) -> str | None:
+    def _missing(self, exc: BaseException) -> str | None:
         """The ctx attribute a failed ``ctx.<name>`` read asked for (None: another error)."""
         if isinstance(exc, AttributeError) and getattr(exc, "obj", None) is self.ctx \
                 and exc.name:
             return exc.name
         return None
 
-    def _recover(self, point: Point, exc: Exception) -> Generator[Point, None, bool]:
+    def _recover(self, point: Point, exc: BaseException) -> Generator[Point, None, bool]:
         """Yield ERROR points until the consumer retries successfully or skips."""
         hook: Hook = point.hook  # type: ignore[assignment]
         hookset = self.hookset_of(point.model_idx)
@@ -407,7 +413,7 @@ class RoutineRun:
             try:
                 self._call(hook)
                 return True
-            except Exception as again:
+            except HOOK_FAILURES as again:
                 exc = again
 
     def _call(self, hook: Hook) -> None:

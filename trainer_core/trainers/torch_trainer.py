@@ -235,7 +235,10 @@ class TorchTrainer(Trainer):
 
     # -- routine host: modes -----------------------------------------------------------
     def _models(self) -> Sequence[torch.nn.Module]:
-        return self.ctx.get("models") or [self.ctx.model]
+        """The modules to put in train or eval mode (a hook may have deleted or replaced
+        ctx.model: only modules count)."""
+        models = self.ctx.get("models") or [self.ctx.get("model")]
+        return [m for m in models if isinstance(m, torch.nn.Module)]
 
     def _enter_mode(self, mode: str) -> Any:
         previous = [m.training for m in self._models()]
