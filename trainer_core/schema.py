@@ -8,11 +8,16 @@ the mapping came from a file, ``file:line`` (via a ``locate(key_path)`` callback
 A dataclass that sets ``EXTRA = "options"`` (a field name) collects keys it does not declare
 into that field instead of rejecting them: model and optimizer keyword arguments, dataset
 options.
+
+A field declared with :func:`bounded` is also checked against its range or choices (each
+item of a list field), and every float must be finite, so ``batch_size: 0`` or ``lr: .nan``
+is an error naming the key, not a ZeroDivisionError or a silent NaN run.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import math
 import types
 import typing
 from collections.abc import Callable, Mapping
@@ -24,6 +29,38 @@ T = TypeVar("T")
 Locate = Callable[[str], str]
 
 _EXPECTED = {int: "an integer", float: "a number", bool: "true or false", str: "a string"}
+
+
+def bounded(default: Any = dataclasses.MISSING, *, default_factory: Any = dataclasses.MISSING,
+            min: float | None = None, max: float | None = None,
+            gt: float | None = None, lt: float | None = None,
+            choices: tuple[Any, ...] | None = None) -> Any:
+    """A dataclass field whose value (or each item of it) must lie in a range or be one of
+    ``choices``; :func:`build` checks it and names the key."""
+    limits = {k: v for k, v in (("min", min), ("max", max), ("gt", gt), ("lt", lt),
+                                ("choices", choices)) if v is not None}
+    return dataclasses.field(default=default, default_factory=default_factory,
+                             metadata={"limits": limits})
+
+
+def check_limits(value: Any, limits: dict[str, Any], path: str, locate: Locate | None) -> None:
+    """Raise ConfigError naming ``path`` when ``value`` (or an item of it) breaks ``limits``."""
+    if isinstance(value, list | tuple):
+        for i, item in enumerate(value):
+            check_limits(item, limits, f"{path}[{i}]", locate)
+        return
+    choices = limits.get("choices")
+    if choices is not None and value not in choices:
+        leaf = path.rpartition(".")[2]
+        allowed = " or ".join(repr(c) for c in choices) if len(choices) <= 2 else \
+            "one of " + ", ".join(repr(c) for c in choices)
+        raise fail(f"{leaf} must be {allowed}, got {value!r}"
+                   f"{did_you_mean(str(value), [str(c) for c in choices])}", path, locate)
+    for key, ok, text in (("min", lambda v, b: v >= b, ">="), ("max", lambda v, b: v <= b, "<="),
+                          ("gt", lambda v, b: v > b, ">"), ("lt", lambda v, b: v < b, "<")):
+        bound = limits.get(key)
+        if bound is not None and isinstance(value, int | float) and not ok(value, bound):
+            raise fail(f"must be {text} {bound}, got {value!r}", path, locate)
 
 
 def where(locate: Locate | None, key_path: str) -> str:
@@ -91,6 +128,9 @@ def build(cls: type[T], data: Any, path: str = "", locate: Locate | None = None)
             raise fail(f"unknown key '{key}'{did_you_mean(str(key), declared)}; known keys: "
                        f"{', '.join(declared)}", key_path, locate)
         kwargs[key] = convert(hints[key], value, key_path, locate)
+        limits = fields[key].metadata.get("limits")
+        if limits and kwargs[key] is not None:
+            check_limits(kwargs[key], limits, key_path, locate)
     if extra:
         kwargs[extra_field] = extra  # type: ignore[index]
     missing = [n for n, f in fields.items() if n not in kwargs
@@ -111,6 +151,8 @@ def convert(hint: Any, value: Any, path: str, locate: Locate | None) -> Any:
         if value is None and type(None) in args:
             return None
         options = [a for a in args if a is not type(None)]
+        if len(options) == 1:  # Optional[X]: X's own error, with its own key path
+            return convert(options[0], value, path, locate)
         errors = []
         for option in options:
             try:
@@ -139,4 +181,6 @@ def convert(hint: Any, value: Any, path: str, locate: Locate | None) -> Any:
     if not ok:
         raise fail(f"must be {_EXPECTED[hint]}, got {describe_type(value)} {value!r}", path,
                    locate)
+    if hint is float and not math.isfinite(value):
+        raise fail(f"must be a finite number, got {value!r}", path, locate)
     return float(value) if hint is float else value

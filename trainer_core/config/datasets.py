@@ -106,26 +106,54 @@ def _synthetic_regression(options: Mapping[str, Any], base_dir: Path) -> Arrays:
     return x.astype(np.float32), (y / max(1e-8, float(np.std(y)))).astype(np.float32)
 
 
+def _numeric_row(path: Path, line: int, row: list[str], header: list[str]) -> list[float]:
+    """One CSV row as numbers; ConfigError naming the row and column of a bad cell."""
+    if len(row) != len(header):
+        raise ConfigError(f"CSV {path}, row {line}: {len(row)} cells, the header has "
+                          f"{len(header)}", key_path="data.path")
+    values = []
+    for name, cell in zip(header, row, strict=True):
+        text = cell.strip()
+        if not text:
+            raise ConfigError(f"CSV {path}, row {line}, column '{name}': empty cell",
+                              key_path="data.path")
+        try:
+            value = float(text)
+        except ValueError:
+            raise ConfigError(f"CSV {path}, row {line}, column '{name}': {text!r} is not a "
+                              f"number", key_path="data.path") from None
+        if not np.isfinite(value):
+            raise ConfigError(f"CSV {path}, row {line}, column '{name}': {text!r} is not a "
+                              f"finite number", key_path="data.path")
+        values.append(value)
+    return values
+
+
 def read_csv(path: Path, target: str) -> Arrays:
     """Numeric CSV with a header; ``target`` names the label column (default: the last)."""
+    if not path.exists():
+        raise ConfigError(f"CSV file {path} does not exist", key_path="data.path")
+    if not path.is_file():
+        raise ConfigError(f"{path} is not a file (give the CSV file itself)",
+                          key_path="data.path")
     try:
         with path.open(newline="", encoding="utf-8") as handle:
             rows = list(csv.reader(handle))
-    except FileNotFoundError:
-        raise ConfigError(f"CSV file {path} does not exist", key_path="data.path") from None
-    if len(rows) < 2:
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise ConfigError(f"cannot read CSV {path}: {exc}", key_path="data.path") from exc
+    numbered = [(i, row) for i, row in enumerate(rows, start=1)
+                if any(cell.strip() for cell in row)]  # blank lines are skipped
+    if len(numbered) < 2:
         raise ConfigError(f"CSV file {path} needs a header and at least one row",
                           key_path="data.path")
-    header, body = rows[0], [r for r in rows[1:] if r]
+    header = [name.strip() for name in numbered[0][1]]
     column = target or header[-1]
     if column not in header:
         raise ConfigError(f"CSV {path} has no column '{column}'{did_you_mean(column, header)}; "
                           f"columns: {', '.join(header)}", key_path="data.target")
     index = header.index(column)
-    try:
-        table = np.array([[float(v) for v in row] for row in body], dtype=np.float64)
-    except ValueError as exc:
-        raise ConfigError(f"CSV {path} must be numeric: {exc}", key_path="data.path") from exc
+    table = np.array([_numeric_row(path, line, row, header) for line, row in numbered[1:]],
+                     dtype=np.float64)
     x = np.delete(table, index, axis=1).astype(np.float32)
     y = table[:, index]
     if np.all(y == np.round(y)) and len(np.unique(y)) <= max(2, len(y) // 10):
@@ -175,10 +203,19 @@ def load_arrays(spec: DataSpec, base_dir: Path) -> Arrays:
         return SOURCES[spec.type](spec.options, base_dir)
     if ":" in spec.type:
         source = load_object(spec.type, base_dir=base_dir, kind="dataset")
-        result = source(**spec.options)
+        try:
+            result = source(**spec.options)
+        except Exception as exc:
+            raise ConfigError(f"{spec.type} raised {type(exc).__name__}: {exc}",
+                              key_path="data.type") from exc
         if not (isinstance(result, tuple) and len(result) == 2):
-            raise ConfigError(f"{spec.type} must return (x, y)", key_path="data.type")
-        return np.asarray(result[0], dtype=np.float32), np.asarray(result[1])
+            raise ConfigError(f"{spec.type} must return (x, y) arrays, got "
+                              f"{type(result).__name__}", key_path="data.type")
+        try:
+            return np.asarray(result[0], dtype=np.float32), np.asarray(result[1])
+        except (TypeError, ValueError) as exc:
+            raise ConfigError(f"{spec.type} returned (x, y) that are not numeric arrays: "
+                              f"{exc}", key_path="data.type") from exc
     known = [*SOURCES, "csv"]
     raise ConfigError(f"unknown data type '{spec.type}'{did_you_mean(spec.type, known)}; use "
                       f"{', '.join(known)} or 'module:function'", key_path="data.type")
@@ -238,6 +275,28 @@ def _standardized(values: np.ndarray, train_index: np.ndarray) -> np.ndarray:
     return ((values - mean) / np.where(std > 1e-8, std, 1.0)).astype(np.float32)
 
 
+def _check_every_split_has_samples(spec: DataSpec, parts: Mapping[str, np.ndarray],
+                                   count: int) -> None:
+    """A split the config asks for (ratio > 0), and the training split always, must get at
+    least one sample; say which client and how many samples it got when that is why."""
+    starved = [name for name, ratio in spec.splits.items() if ratio > 0 and name not in parts]
+    if "train" not in parts and "train" not in starved:
+        starved.insert(0, "train")
+    if not starved:
+        return
+    wanted = ", ".join(f"{n} {r:g}" for n, r in spec.splits.items())
+    if spec.clients is not None:
+        clients = spec.clients
+        advice = (f"; a Dirichlet partition with alpha {clients.alpha:g} can leave a client "
+                  f"almost nothing: raise alpha or use fewer clients"
+                  if clients.partition == "dirichlet" else "; use fewer clients")
+        raise ConfigError(f"client {clients.index} of {clients.num} got {count} sample(s), "
+                          f"too few for the splits ({wanted}): {', '.join(starved)} would be "
+                          f"empty{advice}", key_path="data.clients")
+    raise ConfigError(f"{count} samples with ratios {wanted} leave {', '.join(starved)} "
+                      f"empty", key_path="data.splits")
+
+
 def load_data(spec: DataSpec, *, seed: int, base_dir: Path) -> DataBundle:
     """Everything from raw arrays to tensors per split, with a one-line summary."""
     x, y = load_arrays(spec, base_dir)
@@ -257,6 +316,7 @@ def load_data(spec: DataSpec, *, seed: int, base_dir: Path) -> DataBundle:
         client_note = (f", client {spec.clients.index}/{spec.clients.num} "
                        f"({spec.clients.partition})")
     parts = split_by_ratio(len(y), spec.splits, seed)
+    _check_every_split_has_samples(spec, parts, len(y))
     if "train" in parts and spec.standardize:
         x = _standardized(x, parts["train"])
         if not classification:

@@ -34,7 +34,7 @@ from trainer_core.config.registry import Registry, load_object
 from trainer_core.config.specs import DataSpec, ModelSpec
 from trainer_core.config.yaml_source import YamlDocument, load_yaml
 from trainer_core.errors import ConfigError, HookscopeError, did_you_mean
-from trainer_core.schema import Locate, build, fail, merge_dotted
+from trainer_core.schema import Locate, bounded, build, fail, merge_dotted
 from trainer_core.trainers.base import Trainer
 from trainer_core.trainers.settings import CriterionSettings, EvalSettings, TrainerConfig
 
@@ -57,8 +57,8 @@ class TrainerSpec:
     (references) applied in order, as FederatedScope's trainer builder applies its plug-ins."""
 
     type: str = "torch"
-    model_nums: int = 2
-    mode: str = "sequential"
+    model_nums: int = bounded(2, min=1)
+    mode: str = bounded("sequential", choices=("sequential", "parallel"))
     wrappers: tuple[str, ...] = ()
 
     @property
@@ -124,15 +124,41 @@ def default_registry() -> Registry:
 
 
 def load_spec(path: str | Path, overrides: Mapping[str, Any] | None = None) -> ExperimentSpec:
-    """Read and validate a config file (``overrides``: dotted keys set before validation)."""
+    """Read and validate a config file (``overrides``: dotted keys set before validation).
+
+    The file is validated as written before the overrides are merged, so an override such
+    as ``--epochs 0`` cannot hide a mistake in the file that a later run would hit.
+    """
     document = load_yaml(path)
-    data = document.data if document.data is not None else {}
-    locate: Locate = document.locate
+    data = document.data
+    if data is None or (isinstance(data, Mapping) and not data):
+        raise fail("empty config: give at least a data and a model section, e.g. "
+                   "'data: {type: digits}' and 'model: {type: mlp}' (see "
+                   "sample_configs/default.yaml)", "", document.locate)
     if not isinstance(data, Mapping):
         raise fail("the config must be a mapping of sections (data, model, train, ...)", "",
-                   locate)
-    if overrides:
-        data = merge_dotted(data, overrides)
+                   document.locate)
+    spec = _spec_from(data, document)
+    return _spec_from(merge_dotted(data, overrides), document) if overrides else spec
+
+
+#: device names torch accepts here; "gpu" and the like get a did-you-mean
+DEVICE_KINDS = ("cpu", "cuda", "mps")
+
+
+def _check_device(device: Any, locate: Locate) -> str:
+    if not isinstance(device, str):
+        raise fail(f"must be a string, got {device!r}", "device", locate)
+    kind, _, index = device.partition(":")
+    if kind not in DEVICE_KINDS or (index and not (index.isdigit() and kind != "cpu")):
+        hint = " (did you mean 'cuda'?)" if kind == "gpu" else did_you_mean(kind, DEVICE_KINDS)
+        raise fail(f"unknown device '{device}'{hint}; use cpu, cuda, cuda:N or mps",
+                   "device", locate)
+    return device
+
+
+def _spec_from(data: Mapping[str, Any], document: YamlDocument) -> ExperimentSpec:
+    locate: Locate = document.locate
     trainer = build(TrainerSpec, data.get("trainer") or {}, "trainer", locate)
     if trainer.type not in TRAINER_TYPES:
         raise fail(f"unknown trainer type '{trainer.type}'"
@@ -151,10 +177,9 @@ def load_spec(path: str | Path, overrides: Mapping[str, Any] | None = None) -> E
         trainer_config = TrainerConfig.from_mapping(
             {k: v for k, v in data.items() if k in _TRAINER_CONFIG_KEYS}, locate=locate)
     name = data.get("name", document.path.stem)
-    device = data.get("device", "cpu")
-    for key, value in (("name", name), ("device", device)):
-        if not isinstance(value, str):
-            raise fail(f"must be a string, got {value!r}", key, locate)
+    if not isinstance(name, str):
+        raise fail(f"must be a string, got {name!r}", "name", locate)
+    device = _check_device(data.get("device", "cpu"), locate)
     packs = data.get("packs") or {}
     if not isinstance(packs, Mapping):
         raise fail("must map pack names to their options", "packs", locate)
@@ -195,6 +220,7 @@ def build_experiment(spec: ExperimentSpec, *, registry: Registry | None = None,
     from trainer_core.trainers.torch_trainer import TorchTrainer
 
     registry = registry or default_registry()
+    _check_device_available(spec)
     config = spec.trainer_config
     progress(f"loading the data ({spec.data.type})")
     data = _located(spec, lambda: load_data(spec.data, seed=config.seed,
@@ -234,6 +260,23 @@ def build_experiment(spec: ExperimentSpec, *, registry: Registry | None = None,
     apply_hook_section(trainer, spec.hooks, registry=registry, base_dir=spec.base_dir,
                        locate=spec.locate)
     return Experiment(trainer, registry, spec, data.summary)
+
+
+def _check_device_available(spec: ExperimentSpec) -> None:
+    """A device this machine lacks is a config error naming the line, not a CUDA traceback
+    from deep inside the first batch."""
+    import torch
+
+    kind, _, index = spec.device.partition(":")
+    present = ["cpu"]
+    if torch.cuda.is_available():
+        present += [f"cuda:{i}" for i in range(torch.cuda.device_count())]
+    if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
+        present.append("mps")
+    wanted = spec.device if index or kind == "cpu" else f"{kind}:0"
+    if wanted not in present and spec.device not in present:
+        raise fail(f"device '{spec.device}' is not available on this machine; devices here: "
+                   f"{', '.join(present)}", "device", spec.locate)
 
 
 def _wrap(trainer: Trainer, reference: str, base_dir: Path, key_path: str) -> Trainer:

@@ -73,6 +73,9 @@ def build_model(spec: ModelSpec, *, num_features: int, num_outputs: int, seed: i
         except TypeError as exc:
             raise ConfigError(f"{spec.type} rejects its options: {exc}",
                               key_path="model") from exc
+        except Exception as exc:
+            raise ConfigError(f"{spec.type} raised {type(exc).__name__}: {exc}",
+                              key_path="model.type") from exc
         if not isinstance(model, nn.Module):
             raise ConfigError(f"{spec.type} built a {type(model).__name__}, not a "
                               f"torch.nn.Module", key_path="model.type")

@@ -11,15 +11,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from trainer_core.schema import bounded
+
 
 @dataclass(frozen=True)
 class ClientSpec:
     """``data.clients``: partition the samples across ``num`` clients and keep one."""
 
-    num: int
-    index: int = 0
-    partition: str = "iid"
-    alpha: float = 0.5
+    num: int = bounded(min=1)
+    index: int = bounded(0, min=0)
+    partition: str = bounded("iid", choices=("iid", "dirichlet"))
+    alpha: float = bounded(0.5, gt=0.0)
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,6 @@ class ModelSpec:
     EXTRA: ClassVar[str] = "options"
 
     type: str = "mlp"
-    hidden: tuple[int, ...] = (64,)
-    dropout: float = 0.0
+    hidden: tuple[int, ...] = bounded((64,), min=1)
+    dropout: float = bounded(0.0, min=0.0, lt=1.0)
     options: Mapping[str, Any] = field(default_factory=dict)

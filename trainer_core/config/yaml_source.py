@@ -3,6 +3,11 @@
 Only the safe subset of YAML is accepted (``yaml.SafeLoader``). Besides the data, the reader
 keeps a map from key path (``hooks.train[2].insert.trigger``) to line number, and rejects
 duplicate keys (which ``safe_load`` silently resolves to the last one).
+
+Bounded: a file over ``MAX_BYTES``, nesting deeper than ``MAX_DEPTH`` levels, or aliases
+that would expand to more than ``MAX_NODES`` values (a "billion laughs" file of a few hundred
+bytes) is refused with its line before anything walks the data. The line map walks YAML's
+node graph, visiting an aliased node once, so it costs about what ``safe_load`` costs.
 """
 
 from __future__ import annotations
@@ -14,6 +19,11 @@ from typing import Any
 import yaml
 
 from trainer_core.errors import ConfigError
+
+#: A config is a few hundred lines; these bounds are far above any real one.
+MAX_BYTES = 10 * 1024 * 1024
+MAX_DEPTH = 64
+MAX_NODES = 200_000
 
 
 @dataclass(frozen=True)
@@ -44,11 +54,23 @@ def load_yaml(path: str | Path) -> YamlDocument:
     """Parse a YAML file; ConfigError with file:line for unreadable files and bad syntax."""
     source = Path(path)
     try:
-        text = source.read_text(encoding="utf-8")
+        size = source.stat().st_size
+        if size > MAX_BYTES:
+            raise ConfigError(f"the config is {size / 2**20:.1f} MiB; a config is at most "
+                              f"{MAX_BYTES // 2**20} MiB", source=str(source))
+        raw = source.read_bytes()
     except FileNotFoundError:
         raise ConfigError(f"config file {source} does not exist") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read {source}: {exc}") from exc
+    except IsADirectoryError:
+        raise ConfigError(f"{source} is a folder, not a config file") from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read {source}: {exc.strerror or exc}") from exc
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[:exc.start].count(b"\n") + 1
+        raise ConfigError(f"not UTF-8 text: byte {raw[exc.start]:#04x} cannot be decoded "
+                          f"(save the file as UTF-8)", source=f"{source}:{line}") from None
     return parse_yaml(text, source)
 
 
@@ -57,7 +79,12 @@ def parse_yaml(text: str, source: Path) -> YamlDocument:
     loader = yaml.SafeLoader(text)
     try:
         node = loader.get_single_node()
+        if node is not None:
+            _check_bounds(node, source)
         data = loader.construct_document(node) if node is not None else None
+    except RecursionError:
+        raise ConfigError(f"nested too deeply (more than {MAX_DEPTH} levels)",
+                          source=f"{source}:{loader.line + 1}") from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = f"{source}:{mark.line + 1}" if mark is not None else str(source)
@@ -69,11 +96,49 @@ def parse_yaml(text: str, source: Path) -> YamlDocument:
         loader.dispose()
     lines: dict[str, int] = {"": 1}
     if node is not None:
-        _walk(node, "", lines, source)
+        _walk(node, "", lines, source, set())
     return YamlDocument(source, data, lines)
 
 
-def _walk(node: yaml.Node, path: str, lines: dict[str, int], source: Path) -> None:
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [child for pair in node.value for child in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
+
+
+def _check_bounds(root: yaml.Node, source: Path) -> None:
+    """Refuse nesting deeper than MAX_DEPTH, and aliases that expand past MAX_NODES values
+    (each node's expanded size is computed once, so a bomb costs its own size here)."""
+    expanded: dict[int, int] = {}
+    stack: list[tuple[yaml.Node, int, bool]] = [(root, 1, False)]
+    while stack:  # iterative post-order: no recursion on deep input
+        node, depth, children_done = stack.pop()
+        if depth > MAX_DEPTH:
+            raise ConfigError(f"nested more than {MAX_DEPTH} levels deep",
+                              source=f"{source}:{node.start_mark.line + 1}")
+        if id(node) in expanded:
+            continue
+        children = _children(node)
+        if children_done or not children:
+            total = 1 + sum(expanded[id(c)] for c in children)
+            if total > MAX_NODES:
+                raise ConfigError(f"the aliases expand to more than {MAX_NODES:,} values "
+                                  f"(an alias bomb?)",
+                                  source=f"{source}:{node.start_mark.line + 1}")
+            expanded[id(node)] = total
+            continue
+        stack.append((node, depth, True))
+        stack.extend((child, depth + 1, False) for child in children
+                     if id(child) not in expanded)
+
+
+def _walk(node: yaml.Node, path: str, lines: dict[str, int], source: Path,
+          seen_nodes: set[int]) -> None:
+    if id(node) in seen_nodes:  # an alias: its keys are already mapped at the anchor
+        return
+    seen_nodes.add(id(node))
     if isinstance(node, yaml.MappingNode):
         seen: set[str] = set()
         for key_node, value_node in node.value:
@@ -84,9 +149,9 @@ def _walk(node: yaml.Node, path: str, lines: dict[str, int], source: Path) -> No
                                   source=f"{source}:{key_node.start_mark.line + 1}")
             seen.add(key)
             lines[child] = key_node.start_mark.line + 1
-            _walk(value_node, child, lines, source)
+            _walk(value_node, child, lines, source, seen_nodes)
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
             child = f"{path}[{i}]"
             lines[child] = item.start_mark.line + 1
-            _walk(item, child, lines, source)
+            _walk(item, child, lines, source, seen_nodes)

@@ -363,5 +363,7 @@ class HookSet(Mapping[str, tuple[Hook, ...]]):
                               f"position must be an int, got {describe_type(position)}")
         if -len(hooks) <= position < len(hooks):
             return position % len(hooks)
-        raise self._error(trigger, hooks, f"position {position} is out of range "
-                          f"(there are {len(hooks)} hooks)")
+        count = len(hooks)
+        usable = (f"use 0..{count - 1}, or -{count}..-1 from the end" if count
+                  else "there are no hooks here")
+        raise self._error(trigger, hooks, f"position {position} is out of range ({usable})")

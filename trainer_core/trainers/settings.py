@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from trainer_core.errors import ConfigError, describe_type
-from trainer_core.schema import Locate, build, merge_dotted
+from trainer_core.schema import Locate, bounded, build, merge_dotted
 
 
 @dataclass(frozen=True)
@@ -25,7 +25,7 @@ class OptimizerSettings:
     EXTRA: ClassVar[str] = "kwargs"
 
     type: str = "SGD"
-    lr: float = 0.1
+    lr: float = bounded(0.1, min=0.0)
     kwargs: Mapping[str, Any] = field(default_factory=dict)
 
 
@@ -44,8 +44,8 @@ class SchedulerSettings:
 class TrainSettings:
     """``train``: how long one ``train()`` runs, with which optimizer and LR schedule."""
 
-    local_update_steps: int = 1
-    batch_or_epoch: str = "epoch"
+    local_update_steps: int = bounded(1, min=0)
+    batch_or_epoch: str = bounded("epoch", choices=("epoch", "batch"))
     optimizer: OptimizerSettings = field(default_factory=OptimizerSettings)
     scheduler: SchedulerSettings = field(default_factory=SchedulerSettings)
 
@@ -71,7 +71,7 @@ class GradSettings:
 class DataLoaderSettings:
     """``dataloader``: batching of splits given as tensors or Datasets."""
 
-    batch_size: int = 64
+    batch_size: int = bounded(64, min=1)
     shuffle: bool = True
     drop_last: bool = False
 
@@ -95,14 +95,14 @@ class RegularizerSettings:
     """``regularizer``: an optional penalty added to the loss; '' is none."""
 
     type: str = ""
-    mu: float = 0.0
+    mu: float = bounded(0.0, min=0.0)
 
 
 @dataclass(frozen=True)
 class TrainerConfig:
     """Everything a TorchTrainer reads from its config."""
 
-    seed: int = 0
+    seed: int = bounded(0, min=0)
     train: TrainSettings = field(default_factory=TrainSettings)
     finetune: FinetuneSettings = field(default_factory=FinetuneSettings)
     grad: GradSettings = field(default_factory=GradSettings)
