@@ -1,7 +1,7 @@
 """``hookscope check CONFIG``: a CI lint for custom hooks.
 
 Runs N training batches (and N fine-tuning ones when the config fine-tunes) and one
-evaluation with the lifecycle checks on, prints each finding
+evaluation with the lifecycle checks and the non-finite loss watch on, prints each finding
 and exits 1 when there is any. With ``--golden FILE`` it also records which attributes each
 hook writes (first run) or compares against that record (later runs), exiting 1 on drift.
 """
@@ -20,6 +20,7 @@ from app.commands.common import (
     print_json,
     relative,
 )
+from trainer_core.analysis.finite import FiniteWatch
 from trainer_core.analysis.golden import BehaviourRecorder, diff_text
 from trainer_core.analysis.lifecycle import LifecycleChecker
 from trainer_core.errors import ConfigError
@@ -52,6 +53,7 @@ def main(args: argparse.Namespace) -> int:
                                                "finetune.batch_or_epoch": "batch"})
     trainer = experiment.trainer
     checker = LifecycleChecker()
+    watch = FiniteWatch()
     recorder = BehaviourRecorder(trainer, name=lambda hook: hook_ref_or_qualname(
         hook, registry=experiment.registry, trainer=trainer, base_dir=experiment.base_dir))
     eval_split = next((s for s in ("val", "test") if trainer.has_split(s)), None)
@@ -64,8 +66,9 @@ def main(args: argparse.Namespace) -> int:
         for point in run:
             checker.observe(point)
             recorder.observe(point)
+            watch.check(point)
     golden = _golden(args, experiment.name, recorder, eval_split) if args.golden else None
-    findings = checker.findings
+    findings = [*watch.found, *checker.findings]
     failed = bool(findings) or (golden is not None and golden["status"] == "drift")
     if args.json:
         print_json({"config": str(args.config), "batches": args.batches,
@@ -77,12 +80,13 @@ def main(args: argparse.Namespace) -> int:
              + (f", {args.batches} fine-tuning batches" if trainer.finetune_enabled else "")
              + (f" and an evaluation on {eval_split}" if eval_split else ""))
     if findings:
-        console.print(f"[bold red]{len(findings)} lifecycle finding(s)[/] in {scope} of "
+        console.print(f"[bold red]{len(findings)} finding(s)[/] in {scope} of "
                       f"{relative(args.config)}:")
         for finding in findings:
             console.print(finding.describe(), markup=False)
     else:
-        console.print(f"[green]no lifecycle findings[/] in {scope} of {relative(args.config)}")
+        console.print(f"[green]no findings[/] (lifecycles, non-finite losses) in {scope} of "
+                      f"{relative(args.config)}")
     if golden is not None:
         if golden["status"] == "drift":
             console.print(f"[bold red]behaviour drifted from {relative(args.golden)}:[/]")

@@ -13,6 +13,7 @@ from typing import Any
 from rich.console import Console
 
 from trainer_core.analysis.access import ordering_hint
+from trainer_core.analysis.finite import NonFiniteLoss
 from trainer_core.errors import HookError, HookscopeError
 
 #: The bundled quick-start config (next to the packages in a source checkout).
@@ -84,6 +85,9 @@ def guarded(handler: Callable[[argparse.Namespace], int], args: argparse.Namespa
         _report(args, exc)
         return EXIT_HOOK
     except HookscopeError as exc:
+        if isinstance(exc, NonFiniteLoss):  # the hooks' doing, as a hook that raised
+            _report(args, exc, hint="pass --allow-nan to keep training")
+            return EXIT_HOOK
         _report(args, exc)
         return EXIT_ERROR
     except KeyboardInterrupt:
@@ -91,10 +95,12 @@ def guarded(handler: Callable[[argparse.Namespace], int], args: argparse.Namespa
         return EXIT_INTERRUPTED
 
 
-def _report(args: argparse.Namespace, exc: HookscopeError) -> None:
+def _report(args: argparse.Namespace, exc: HookscopeError, hint: str = "") -> None:
     if getattr(args, "debug", False):
         traceback.print_exc()
     sys.stderr.write(f"hookscope {args.command}: {describe_error(exc)}\n")
+    if hint:
+        sys.stderr.write(f"  hint: {hint}\n")
     if not getattr(args, "debug", False):
         sys.stderr.write("  (run with --debug for the full traceback)\n")
 

@@ -18,6 +18,7 @@ from app.commands.common import (
     relative,
 )
 from app.commands.metrics_table import metrics_table
+from trainer_core.analysis.finite import FiniteGuard
 from trainer_core.engine.points import TRIGGER
 from trainer_core.engine.routine import RoutineRun
 from trainer_core.errors import ConfigError
@@ -32,6 +33,9 @@ def add_parser(subparsers: Any) -> None:
     add_common(parser)
     parser.add_argument("--epochs", type=int, metavar="N",
                         help="train N epochs (overrides train.local_update_steps)")
+    parser.add_argument("--allow-nan", action="store_true",
+                        help="keep going when a loss becomes NaN/Inf (by default the run "
+                             "stops there with exit 3, naming the hook, epoch and batch)")
     parser.set_defaults(handler=main)
 
 
@@ -44,8 +48,10 @@ def epoch_overrides(epochs: int | None) -> dict[str, Any]:
     return {"train.local_update_steps": epochs, "train.batch_or_epoch": "epoch"}
 
 
-def train_with_progress(run: RoutineRun, *, show: bool) -> None:
-    """Drain a training run, showing batches done and the running loss on stderr."""
+def train_with_progress(run: RoutineRun, *, show: bool,
+                        guard: FiniteGuard | None = None) -> None:
+    """Drain a training run, showing batches done and the running loss on stderr;
+    ``guard`` stops it at the first non-finite loss."""
     console = err_console()
     total = run.plan.total_batches * len(run.lanes)
     ctx = run.ctx
@@ -54,6 +60,8 @@ def train_with_progress(run: RoutineRun, *, show: bool) -> None:
                   disable=not (show and console.is_terminal)) as progress:
         task = progress.add_task("train", total=total)
         for point in run:
+            if guard is not None:
+                guard.observe(point)
             if point.kind is TRIGGER:
                 if point.trigger == "on_batch_end":
                     progress.advance(task)
@@ -70,8 +78,10 @@ def main(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     experiment = load_experiment(args.config, epoch_overrides(args.epochs))
     trainer = experiment.trainer
+    guard = None if args.allow_nan else FiniteGuard()
+    trainer.routine_driver = guard  # fine-tuning and evaluation are watched too
     run = trainer.iter_routine("train")
-    train_with_progress(run, show=not args.json)
+    train_with_progress(run, show=not args.json, guard=guard)
     results: dict[str, dict[str, Any]] = {"train": merge_metrics(run.results)}
     if trainer.cfg.finetune.before_eval:  # as a FederatedScope client does before evaluating
         results["finetune"] = trainer.finetune()[2]

@@ -58,6 +58,7 @@ from trainer_core.analysis.access import (
     check_edit,
     ordering_hint,
 )
+from trainer_core.analysis.finite import FiniteWatch
 from trainer_core.analysis.lifecycle import Finding, LifecycleChecker
 from trainer_core.config.registry import Registry, resolvable_names, resolve_hook
 from trainer_core.engine.edits import Edit, Insert, Move, Remove, Replace, Reset, apply_to_copy
@@ -90,7 +91,8 @@ class DebugSession:
 
     def __init__(self, trainer: Any, *, name: str = "trainer", registry: Registry | None = None,
                  base_dir: str | Path | None = None, check_lifecycles: bool = True,
-                 history: int = 200, loss_history: int = 2000) -> None:
+                 break_on_nonfinite: bool = True, history: int = 200,
+                 loss_history: int = 2000) -> None:
         self.trainer = trainer
         self.ctx = trainer.ctx
         self.name = name
@@ -100,6 +102,9 @@ class DebugSession:
         self.edits = EditHistory()
         self.access = AccessLog()
         self.checker: LifecycleChecker | None = LifecycleChecker() if check_lifecycles else None
+        #: watches the losses after every hook; stops at the first NaN/Inf (a breakpoint
+        #: that is on unless switched off)
+        self.nonfinite: FiniteWatch | None = FiniteWatch() if break_on_nonfinite else None
         self.timings: dict[Any, list[Any]] = {}
         self.losses: deque[float] = deque(maxlen=loss_history)
         self.metric_history: deque[tuple[str, dict[str, Any]]] = deque(maxlen=100)
@@ -150,6 +155,8 @@ class DebugSession:
             self._model_objects = {name: self.ctx.get(name) for name in ("model", "models")}
             self._rng_state = self._random_state()
             self._batches_done = 0
+            if self.nonfinite is not None:
+                self.nonfinite = FiniteWatch()  # each routine gets its first NaN reported
             self.state = RunState.PAUSED
             self.log.append(f"started {run.mode}/{run.split}: {run.plan.num_epochs} epoch(s), "
                             f"{run.plan.total_batches} batch(es) per model")
@@ -296,6 +303,7 @@ class DebugSession:
         before changing it). At a stop it parks until the next command."""
         top = run is self.run  # progress, losses and lifecycle checks follow the session's
         driver, ctx = self._driver, self.ctx
+        attributes = ctx.__dict__
         stop, reason, breakpoints = command.stop, command.reason, command.breakpoints
         bps = self.breakpoints
         pause = self._pause_flag
@@ -342,6 +350,13 @@ class DebugSession:
                     access.observe(ctx, ctx.current_point)
                 if watching and observe is not None:
                     observe(point)
+                nonfinite = self.nonfinite
+                if nonfinite is not None:
+                    found = nonfinite.after_hook(point, attributes)
+                    if found is not None:
+                        self.log.append(f"non-finite loss: {found.summary()}")
+                        if breakpoints:
+                            why = "NaN/Inf loss"
             elif kind is TRIGGER:
                 # The checker acts when the batch or epoch changes; skip the call at the
                 # other triggers of a batch.
@@ -480,6 +495,18 @@ class DebugSession:
             self.log.append(f"note: breakpoint #{bp.id} reads {', '.join(unknown)}, which no "
                             f"hook writes and ctx does not hold (a typo?)")
         return bp
+
+    @property
+    def break_on_nonfinite(self) -> bool:
+        """Whether the run stops after the first hook that makes a loss NaN/Inf."""
+        return self.nonfinite is not None
+
+    @break_on_nonfinite.setter
+    def break_on_nonfinite(self, on: bool) -> None:
+        # No lock: the UI may switch it while a step runs; the loop reads it at every hook.
+        if on != self.break_on_nonfinite:
+            self.nonfinite = FiniteWatch() if on else None
+            self.log.append(f"break on NaN/Inf loss: {'on' if on else 'off'}")
 
     def toggle_breakpoint(self, trigger: str | None = None,
                           hook: str | None = None) -> Breakpoint | None:

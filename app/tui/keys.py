@@ -38,6 +38,8 @@ KEYS: tuple[Key, ...] = (
     Key("t", "toggle_mode", "Train/eval", True, "Show the train or the eval hook set"),
     Key("space", "toggle_breakpoint", "Break", True, "Toggle a breakpoint on the selection"),
     Key("B", "add_breakpoint", "Cond.break", False, "Add a conditional breakpoint"),
+    Key("N", "toggle_nan_break", "NaN break", False,
+        "Stop at the first NaN/Inf loss, after the hook that made it (on/off; on at start)"),
     Key("i", "insert", "Insert", True, "Insert a hook"),
     Key("x", "remove", "Remove", True, "Remove the selected hook"),
     Key("R", "reset_trigger", "Reset", False, "Reset (clear) the selected trigger"),

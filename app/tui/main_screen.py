@@ -279,10 +279,8 @@ class MainScreen(Screen[None]):
         self.query_one("#warnings", TextPanel).show(render.findings_text(findings))
 
     def refresh_strip(self) -> None:
-        losses = list(self.session.losses)[-40:]
-        self.query_one("#loss", Sparkline).data = losses
-        label = f"loss {losses[-1]:.4f} (last {len(losses)} batches)" if losses else \
-            "loss: no batch yet"
+        points, label = render.loss_strip(list(self.session.losses)[-40:])
+        self.query_one("#loss", Sparkline).data = points
         self.query_one("#loss-label", TextPanel).show(label)
         self.query_one("#timings", TextPanel).show(
             render.timings_text(self.session.timing_rows(), show_time=self.show_timings))
@@ -400,9 +398,9 @@ class MainScreen(Screen[None]):
 
     def refresh_running(self) -> None:
         self.refresh_status()
-        losses = list(self.session.losses)[-40:]
-        if losses:
-            self.query_one("#loss", Sparkline).data = losses
+        points, _ = render.loss_strip(list(self.session.losses)[-40:])
+        if points:
+            self.query_one("#loss", Sparkline).data = points
 
     def _blocked(self) -> bool:
         if self.busy:
@@ -557,6 +555,11 @@ class MainScreen(Screen[None]):
             what = f"hook {name}"
         self.note(f"breakpoint {'set on' if bp else 'cleared from'} {what}")
         self.refresh_tree()
+
+    def action_toggle_nan_break(self) -> None:
+        session = self.session
+        session.break_on_nonfinite = not session.break_on_nonfinite
+        self.note(f"break on NaN/Inf loss: {'on' if session.break_on_nonfinite else 'off'}")
 
     def action_add_breakpoint(self) -> None:
         hookset = self.session.hookset(self.view_mode, self.view_model)

@@ -6,6 +6,7 @@ the snapshot app.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -248,3 +249,14 @@ def diff_text(change: CtxDiff) -> Text:
         text.append(f"{sign:10s}", style=f"bold {style}")
         text.append((", ".join(names) or "-") + "\n")
     return text
+
+
+def loss_strip(losses: list[float]) -> tuple[list[float], str]:
+    """The sparkline's points and its label: NaN/Inf losses cannot be drawn (the label
+    counts them), and the last loss is shown whatever it is."""
+    points = [x for x in losses if math.isfinite(x)]
+    if not losses:
+        return points, "loss: no batch yet"
+    skipped = len(losses) - len(points)
+    note = f", {skipped} NaN/Inf not drawn" if skipped else ""
+    return points, f"loss {losses[-1]:.4f} (last {len(losses)} batches{note})"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import shutil
 import subprocess
 import sys
@@ -73,7 +74,8 @@ def test_hooks_lists_every_set_with_locations(capsys):
 
 def test_check_passes_the_default_config(capsys):
     assert main(["check", str(SAMPLES / "default.yaml"), "--batches", "5"]) == 0
-    assert "no lifecycle findings in 5 training batches" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "no findings (lifecycles, non-finite losses) in 5 training batches" in out
 
 
 def test_check_flags_the_leaky_config_and_names_hooks(capsys):
@@ -151,7 +153,7 @@ def test_python_dash_m_app_and_help():
     result = subprocess.run([sys.executable, "-m", "app", "run", "missing.yaml"], cwd=ROOT,
                             capture_output=True, text=True, check=False)
     assert result.returncode == 2
-    assert "config file missing.yaml does not exist" in result.stderr
+    assert "config missing.yaml does not exist" in result.stderr
 
 
 def test_bad_numbers_on_the_command_line(capsys):
@@ -194,3 +196,44 @@ def test_tui_with_a_broken_config_exits_2_naming_the_file(tmp_path, capsys):
 def test_tui_finetune_without_a_finetune_set_says_how_to_get_one(capsys):
     assert main(["tui", str(SAMPLES / "default.yaml"), "--finetune"]) == 2
     assert "finetune.before_eval: --finetune needs a finetune hook set" in capsys.readouterr().err
+
+
+NAN_HOOK = '''
+import math
+
+
+def nan_on_third_batch(ctx):
+    if ctx.cur_epoch_i == 1 and ctx.cur_batch_i == 2:
+        ctx.loss_batch = ctx.loss_batch * math.nan
+'''
+
+
+def nan_config(tmp_path):
+    (tmp_path / "nan_hook.py").write_text(NAN_HOOK)
+    config = tmp_path / "nan.yaml"
+    config.write_text("data: {type: iris}\nmodel: {type: mlp, hidden: [8]}\n"
+                      "train: {local_update_steps: 3}\ndataloader: {batch_size: 16}\n"
+                      "hooks:\n  train:\n    - insert: {hook: 'nan_hook.py:nan_on_third_batch',"
+                      " trigger: on_batch_forward, position: 1}\n")
+    return config
+
+
+def test_run_stops_at_a_nan_loss_with_exit_3_naming_hook_epoch_and_batch(tmp_path, capsys):
+    config = nan_config(tmp_path)
+    assert main(["run", str(config)]) == 3
+    err = capsys.readouterr().err
+    assert ("non-finite loss: ctx.loss_batch became nan in hook nan_on_third_batch "
+            f"({tmp_path / 'nan_hook.py'}:5), train/train epoch 1 batch 2 at "
+            "on_batch_forward") in err
+    assert "--allow-nan" in err and "Traceback" not in err
+    assert main(["run", str(config), "--allow-nan", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert math.isnan(report["metrics"]["train"]["train_avg_loss"])
+
+
+def test_check_reports_a_nan_loss_as_a_finding(tmp_path, capsys):
+    code, report = run_json(capsys, "check", str(nan_config(tmp_path)), "--batches", "30")
+    assert code == 1 and report["ok"] is False
+    finding, = [f for f in report["findings"] if f["kind"] == "non-finite-loss"]
+    assert (finding["hook"], finding["epoch_i"], finding["batch_i"]) == (
+        "nan_on_third_batch", 1, 2)

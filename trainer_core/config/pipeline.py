@@ -28,9 +28,10 @@ from typing import Any
 import yaml
 
 from trainer_core.config.registry import Registry, hook_ref, resolve_hook
+from trainer_core.config.yaml_source import load_yaml
 from trainer_core.engine.hooks import Hook, HookInfo, HookSet, describe_hook
 from trainer_core.engine.triggers import TRIGGERS, as_trigger
-from trainer_core.errors import HookscopeError, did_you_mean
+from trainer_core.errors import ConfigError, HookscopeError, did_you_mean
 from trainer_core.files import atomic_write_text
 
 
@@ -87,12 +88,10 @@ def export_pipeline(trainer: Any, path: str | Path, *, registry: Registry | None
 
 def read_pipeline_file(path: str | Path) -> dict[str, Any]:
     """The pipeline mapping of a YAML file (``hooks.pipeline`` or a bare mapping of labels)."""
-    try:
-        document = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise PipelineError(f"cannot read {path}: {exc.strerror or exc}") from exc
-    except yaml.YAMLError as exc:
-        raise PipelineError(f"{path} is not valid YAML: {exc}") from exc
+    try:  # the config's reader: bounded, UTF-8 checked, errors with the line
+        document = load_yaml(path, "pipeline file").data
+    except ConfigError as exc:
+        raise PipelineError(str(exc)) from None
     if isinstance(document, Mapping) and isinstance(document.get("hooks"), Mapping) \
             and "pipeline" in document["hooks"]:
         return document["hooks"]["pipeline"]

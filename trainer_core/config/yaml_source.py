@@ -50,19 +50,20 @@ def _parent(key_path: str) -> str:
     return key_path.rpartition(".")[0]
 
 
-def load_yaml(path: str | Path) -> YamlDocument:
-    """Parse a YAML file; ConfigError with file:line for unreadable files and bad syntax."""
+def load_yaml(path: str | Path, what: str = "config") -> YamlDocument:
+    """Parse a YAML file (``what`` it is, for messages: 'config', 'pipeline file');
+    ConfigError with file:line for unreadable files and bad syntax."""
     source = Path(path)
     try:
         size = source.stat().st_size
         if size > MAX_BYTES:
-            raise ConfigError(f"the config is {size / 2**20:.1f} MiB; a config is at most "
+            raise ConfigError(f"the {what} is {size / 2**20:.1f} MiB; a {what} is at most "
                               f"{MAX_BYTES // 2**20} MiB", source=str(source))
         raw = source.read_bytes()
     except FileNotFoundError:
-        raise ConfigError(f"config file {source} does not exist") from None
+        raise ConfigError(f"{what} {source} does not exist") from None
     except IsADirectoryError:
-        raise ConfigError(f"{source} is a folder, not a config file") from None
+        raise ConfigError(f"{source} is a folder, not a {what}") from None
     except OSError as exc:
         raise ConfigError(f"cannot read {source}: {exc.strerror or exc}") from exc
     try:
