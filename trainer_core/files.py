@@ -1,31 +1,102 @@
 """Atomic file writes: a temp file in the target's folder, fsync, then rename over it.
 
-A crash or a full disk mid-write leaves the old file (or none), never half a file.
+A crash or a full disk mid-write leaves the old file (or none), never half a file. The temp
+file goes too: on an error, on Ctrl-C and on SIGTERM (the signal is delivered again once
+the temp file is gone, so the process still ends as it would have). Only SIGKILL can leave
+one behind; its name carries the writer's process id, and the next write to the same file
+removes temp files whose writer is no longer running.
 """
 
 from __future__ import annotations
 
+import contextlib
+import glob
 import os
+import signal
 import tempfile
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO
+
+
+class _Terminated(BaseException):
+    """SIGTERM arrived while a temp file was open."""
+
+
+def _temp_prefix(target: Path) -> str:
+    return f".{target.name}."
+
+
+def _writer_running(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process: running
+        return True
+    return True
+
+
+def remove_stale_temps(target: Path) -> list[Path]:
+    """Delete temp files of ``target`` left by writers that were killed; returns them."""
+    if os.name != "posix":  # os.kill(pid, 0) means something else elsewhere
+        return []
+    prefix = _temp_prefix(target)
+    removed = []
+    for candidate in target.parent.glob(f"{glob.escape(prefix)}*.tmp"):
+        pid = candidate.name[len(prefix):].split(".", 1)[0]
+        if pid.isdigit() and not _writer_running(int(pid)):
+            with contextlib.suppress(OSError):
+                candidate.unlink()
+                removed.append(candidate)
+    return removed
+
+
+@contextlib.contextmanager
+def _terminate_as_exception() -> Iterator[None]:
+    """Turn SIGTERM into an exception while the body runs (main thread only: Python runs
+    signal handlers there), so the caller's cleanup runs; then deliver it again."""
+    previous = (signal.getsignal(signal.SIGTERM)
+                if threading.current_thread() is threading.main_thread() else None)
+    if previous is None:  # not the main thread, or a handler Python did not install
+        yield
+        return
+
+    def raise_terminated(signum: int, frame: object) -> None:
+        raise _Terminated()
+
+    signal.signal(signal.SIGTERM, raise_terminated)
+    try:
+        yield
+    except _Terminated:
+        signal.signal(signal.SIGTERM, previous)
+        signal.raise_signal(signal.SIGTERM)  # as if it came now, the temp file gone
+        # the process's own handler ran and returned: the write did not happen
+        raise InterruptedError("the write was interrupted by SIGTERM") from None
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def atomic_write(path: str | os.PathLike[str], write: Callable[[BinaryIO], None]) -> Path:
     """Call ``write(handle)`` on a temp file beside ``path``, then rename it to ``path``."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            write(handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    remove_stale_temps(target)
+    with _terminate_as_exception():
+        fd, tmp = tempfile.mkstemp(prefix=f"{_temp_prefix(target)}{os.getpid()}.",
+                                   suffix=".tmp", dir=target.parent)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                write(handle)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
     return target
 
 

@@ -243,7 +243,7 @@ def test_save_and_load_round_trip(tmp_path, make_trainer):
 
 
 @pytest.mark.parametrize(("content", "match"), [
-    (b"not a torch file", "is not a readable model file"),
+    (b"not a torch file", "not a readable model file"),
     (None, "does not exist"),
 ])
 def test_bad_model_file_gives_clear_error_and_leaves_model(tmp_path, make_trainer, content,

@@ -31,7 +31,12 @@ from trainer_core.engine.routine import Lane
 from trainer_core.engine.triggers import Trigger
 from trainer_core.errors import ConfigError, HookscopeError, TrainerArgumentError
 from trainer_core.trainers.base import HOOKSET_ATTRIBUTES, as_hookset
-from trainer_core.trainers.checkpoint import check_state, load_checkpoint, save_checkpoint
+from trainer_core.trainers.checkpoint import (
+    check_state,
+    load_states,
+    read_checkpoint,
+    save_checkpoint,
+)
 from trainer_core.trainers.settings import TrainerConfig
 from trainer_core.trainers.torch_trainer import TorchTrainer
 
@@ -212,19 +217,12 @@ class MultiModelTrainer(TorchTrainer):
 
     def save_model(self, path: str | Path, cur_round: int = -1) -> Path:
         """Write model 0 as 'model' (FederatedScope's layout) and every model as 'models'."""
-        return save_checkpoint(path, {"cur_round": cur_round,
-                                      "model": self.ctx.models[0].state_dict(),
-                                      "models": [m.state_dict() for m in self.ctx.models]})
+        return save_checkpoint(path, [m.state_dict() for m in self.ctx.models],
+                               cur_round=cur_round)
 
     def load_model(self, path: str | Path) -> int:
-        """Load every model from a file written by save_model (or model 0 from a plain one)."""
-        payload = load_checkpoint(path)
-        states = payload.get("models") or [payload["model"]]
-        if len(states) not in (1, self.model_nums):
-            raise HookscopeError(f"{path} holds {len(states)} models, this trainer has "
-                                 f"{self.model_nums}")
-        for model, state in zip(self.ctx.models, states, strict=False):
-            check_state(model, state, strict=True, source=str(path))
-        for model, state in zip(self.ctx.models, states, strict=False):
-            model.load_state_dict(state)
-        return int(payload.get("cur_round", -1))
+        """Load every model from a file written by save_model (or model 0 from a
+        single-model file); all-or-nothing, as TorchTrainer.load_model."""
+        checkpoint = read_checkpoint(path)
+        load_states(self.ctx.models, checkpoint)
+        return checkpoint.cur_round

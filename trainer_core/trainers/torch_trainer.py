@@ -28,7 +28,12 @@ from trainer_core.trainers.builders import (
     build_scheduler,
     check_training_section,
 )
-from trainer_core.trainers.checkpoint import check_state, load_checkpoint, save_checkpoint
+from trainer_core.trainers.checkpoint import (
+    check_state,
+    load_states,
+    read_checkpoint,
+    save_checkpoint,
+)
 from trainer_core.trainers.metrics import RunningMetrics, check_metric_names, compute_metrics
 from trainer_core.trainers.settings import TrainerConfig
 
@@ -268,13 +273,12 @@ class TorchTrainer(Trainer):
         self.ctx.model.load_state_dict(dict(model_parameters), strict=strict)
 
     def save_model(self, path: str | Path, cur_round: int = -1) -> Path:
-        """Write ``{'cur_round', 'model'}`` atomically (temp file + rename)."""
-        return save_checkpoint(path, {"cur_round": cur_round,
-                                      "model": self.ctx.model.state_dict()})
+        """Write the model atomically (see trainers/checkpoint.py for the format)."""
+        return save_checkpoint(path, [self.ctx.model.state_dict()], cur_round=cur_round)
 
     def load_model(self, path: str | Path) -> int:
-        """Load a file written by save_model; returns its round. Bad file: model untouched."""
-        payload = load_checkpoint(path)
-        check_state(self.ctx.model, payload["model"], strict=True, source=str(path))
-        self.ctx.model.load_state_dict(payload["model"])
-        return int(payload.get("cur_round", -1))
+        """Load a file written by save_model (or FederatedScope's); returns its round.
+        A damaged or unfitting file is a CheckpointError and the model is unchanged."""
+        checkpoint = read_checkpoint(path)
+        load_states([self.ctx.model], checkpoint)
+        return checkpoint.cur_round
