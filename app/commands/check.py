@@ -16,10 +16,12 @@ from app.commands.common import (
     EXIT_FINDINGS,
     EXIT_OK,
     add_common,
+    allow_code,
     out_console,
     print_json,
     relative,
 )
+from app.safe_text import plain, printable
 from trainer_core.analysis.finite import FiniteWatch
 from trainer_core.analysis.golden import BehaviourRecorder, diff_text
 from trainer_core.analysis.lifecycle import LifecycleChecker
@@ -50,7 +52,8 @@ def main(args: argparse.Namespace) -> int:
     experiment = load_experiment(args.config, {"train.local_update_steps": args.batches,
                                                "train.batch_or_epoch": "batch",
                                                "finetune.local_update_steps": args.batches,
-                                               "finetune.batch_or_epoch": "batch"})
+                                               "finetune.batch_or_epoch": "batch"},
+                                 allow_code=allow_code(args))
     trainer = experiment.trainer
     checker = LifecycleChecker()
     watch = FiniteWatch()
@@ -81,18 +84,18 @@ def main(args: argparse.Namespace) -> int:
              + (f" and an evaluation on {eval_split}" if eval_split else ""))
     if findings:
         console.print(f"[bold red]{len(findings)} finding(s)[/] in {scope} of "
-                      f"{relative(args.config)}:")
+                      f"{plain(relative(args.config))}:")
         for finding in findings:
-            console.print(finding.describe(), markup=False)
+            console.print(printable(finding.describe()), markup=False)
     else:
         console.print(f"[green]no findings[/] (lifecycles, non-finite losses) in {scope} of "
-                      f"{relative(args.config)}")
+                      f"{plain(relative(args.config))}")
     if golden is not None:
         if golden["status"] == "drift":
-            console.print(f"[bold red]behaviour drifted from {relative(args.golden)}:[/]")
-            console.print(golden["diff"], markup=False)
+            console.print(f"[bold red]behaviour drifted from {plain(relative(args.golden))}:[/]")
+            console.print(printable(golden["diff"]), markup=False)
         else:
-            console.print(f"golden {relative(args.golden)}: {golden['status']}")
+            console.print(f"golden {plain(relative(args.golden))}: {golden['status']}")
     return EXIT_FINDINGS if failed else EXIT_OK
 
 

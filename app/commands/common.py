@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import traceback
 from collections.abc import Callable, Mapping
@@ -12,6 +13,7 @@ from typing import Any
 
 from rich.console import Console
 
+from app.safe_text import printable
 from trainer_core.analysis.access import ordering_hint
 from trainer_core.analysis.finite import NonFiniteLoss
 from trainer_core.errors import HookError, HookscopeError
@@ -41,6 +43,18 @@ def add_common(parser: argparse.ArgumentParser, *, json_flag: bool = True) -> No
                             help="print machine-readable JSON on stdout, nothing else")
     parser.add_argument("--debug", action="store_true",
                         help="show the full traceback of an error")
+    parser.add_argument("--no-code", action="store_true",
+                        help="import no code the config names (hook files and modules, model "
+                             "and data factories, trainer wrappers): each is refused with its "
+                             "key; only registered hooks and built-in types (also "
+                             "HOOKSCOPE_NO_CODE=1)")
+
+
+def allow_code(args: argparse.Namespace) -> bool:
+    """False with --no-code or HOOKSCOPE_NO_CODE set (to anything but '' or 0): for CI jobs
+    that check configs they did not write."""
+    env = os.environ.get("HOOKSCOPE_NO_CODE", "").strip()
+    return not (getattr(args, "no_code", False) or env not in ("", "0"))
 
 
 def out_console() -> Console:
@@ -79,8 +93,8 @@ def guarded(handler: Callable[[argparse.Namespace], int], args: argparse.Namespa
         return handler(args)
     except HookError as exc:
         if isinstance(exc.original, KeyboardInterrupt):
-            sys.stderr.write(f"hookscope: interrupted in hook '{exc.hook_name}' "
-                             f"{exc.where()}\n")
+            sys.stderr.write(printable(f"hookscope: interrupted in hook '{exc.hook_name}' "
+                                       f"{exc.where()}") + "\n")
             return EXIT_INTERRUPTED
         _report(args, exc)
         return EXIT_HOOK
@@ -98,7 +112,7 @@ def guarded(handler: Callable[[argparse.Namespace], int], args: argparse.Namespa
 def _report(args: argparse.Namespace, exc: HookscopeError, hint: str = "") -> None:
     if getattr(args, "debug", False):
         traceback.print_exc()
-    sys.stderr.write(f"hookscope {args.command}: {describe_error(exc)}\n")
+    sys.stderr.write(f"hookscope {args.command}: {printable(describe_error(exc))}\n")
     if hint:
         sys.stderr.write(f"  hint: {hint}\n")
     if not getattr(args, "debug", False):

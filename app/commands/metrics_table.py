@@ -8,6 +8,8 @@ from typing import Any
 
 from rich.table import Table
 
+from app.safe_text import plain
+
 _KEY = re.compile(r"^(?:model(?P<model>\d+)_)?(?P<split>train|val|test)_(?P<metric>.+)$")
 _ORDER = ("total", "avg_loss", "loss")
 
@@ -33,17 +35,17 @@ def metrics_table(results: Mapping[str, Mapping[str, Any]], title: str = "") -> 
     names = sorted({k for r in rows for k in r} - {"split", "model"},
                    key=lambda n: (_ORDER.index(n) if n in _ORDER else len(_ORDER), n))
     multi = any(r["model"] for r in rows)
-    table = Table(title=title or None, title_justify="left")
+    table = Table(title=plain(title) if title else None, title_justify="left")
     table.add_column("split")
     if multi:
         table.add_column("model", justify="right")
     for name in names:
-        table.add_column("samples" if name == "total" else name, justify="right")
+        table.add_column("samples" if name == "total" else plain(name), justify="right")
     for row in rows:
-        cells = [row["split"]] + ([str(row["model"])] if multi else [])
+        cells = [plain(row["split"])] + ([str(row["model"])] if multi else [])
         for name in names:
             value = row.get(name)
             cells.append("" if value is None else f"{value:.4f}" if isinstance(value, float)
-                         else str(value))
+                         else plain(value))
         table.add_row(*cells)
     return table

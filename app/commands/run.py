@@ -12,12 +12,14 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from app.commands.common import (
     EXIT_OK,
     add_common,
+    allow_code,
     err_console,
     out_console,
     print_json,
     relative,
 )
 from app.commands.metrics_table import metrics_table
+from app.safe_text import plain
 from trainer_core.analysis.finite import FiniteGuard
 from trainer_core.engine.points import TRIGGER
 from trainer_core.engine.routine import RoutineRun
@@ -76,7 +78,8 @@ def main(args: argparse.Namespace) -> int:
     from trainer_core.config.experiment import load_experiment  # torch: only when it runs
 
     start = time.perf_counter()
-    experiment = load_experiment(args.config, epoch_overrides(args.epochs))
+    experiment = load_experiment(args.config, epoch_overrides(args.epochs),
+                                 allow_code=allow_code(args))
     trainer = experiment.trainer
     guard = None if args.allow_nan else FiniteGuard()
     trainer.routine_driver = guard  # fine-tuning and evaluation are watched too
@@ -96,8 +99,8 @@ def main(args: argparse.Namespace) -> int:
                     "metrics": results})
         return EXIT_OK
     console = out_console()
-    console.print(f"[bold]{experiment.name}[/] ({relative(args.config)}): "
-                  f"{experiment.data_summary}")
+    console.print(f"[bold]{plain(experiment.name)}[/] ({plain(relative(args.config))}): "
+                  f"{plain(experiment.data_summary)}")
     console.print(metrics_table(results, title=f"{run.plan.num_epochs} epoch(s), "
                                                f"{run.plan.total_batches} batches, "
                                                f"{seconds:.1f} s"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from app.commands.common import EXIT_OK, add_common
+from app.commands.common import EXIT_OK, add_common, allow_code
 from app.commands.run import epoch_overrides
 from trainer_core.errors import ConfigError
 
@@ -43,7 +43,7 @@ def main(args: argparse.Namespace) -> int:
                               "true in the config", key_path="finetune.before_eval")
         mode, split = "finetune", "train"
     app = make_app(args.config, overrides=overrides, mode=mode, split=split,
-                   in_background=True)
+                   in_background=True, allow_code=allow_code(args))
     try:
         app.run()
     finally:

@@ -132,13 +132,14 @@ class DebugSession:
 
     @classmethod
     def from_config(cls, path: str | Path, overrides: dict[str, Any] | None = None, *,
-                    progress: Callable[[str], None] | None = None,
+                    progress: Callable[[str], None] | None = None, allow_code: bool = True,
                     **options: Any) -> DebugSession:
         """Build the trainer a YAML config describes and open a session on it; ``progress``
-        hears each step as it begins (importing torch, loading the data...)."""
+        hears each step as it begins (importing torch, loading the data...); ``allow_code``
+        False refuses the config's references to code."""
         from trainer_core.config.experiment import load_experiment
 
-        experiment = load_experiment(path, overrides, progress=progress)
+        experiment = load_experiment(path, overrides, progress=progress, allow_code=allow_code)
         return cls(experiment.trainer, name=experiment.path.name,
                    registry=experiment.registry, base_dir=experiment.base_dir, **options)
 

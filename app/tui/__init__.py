@@ -13,10 +13,12 @@ if TYPE_CHECKING:
 
 def make_app(source: DebugSession | str | Path, *, overrides: dict[str, Any] | None = None,
              stable: bool = False, mode: str = "train", split: str | None = None,
-             pipeline_path: str | None = None, in_background: bool = False) -> HookscopeApp:
+             pipeline_path: str | None = None, in_background: bool = False,
+             allow_code: bool = True) -> HookscopeApp:
     """An app on a session, or on a config file (built, then paused at the routine's first
     point). ``in_background``: build the config's session behind the loading view, so the
-    screen appears before torch is imported (what ``hookscope tui`` does)."""
+    screen appears before torch is imported (what ``hookscope tui`` does). ``allow_code``
+    False refuses the config's references to code (``--no-code``)."""
     from app.session import DebugSession
     from app.tui.app import HookscopeApp
 
@@ -28,7 +30,8 @@ def make_app(source: DebugSession | str | Path, *, overrides: dict[str, Any] | N
     def load(progress: Callable[[str], None]) -> DebugSession:
         from trainer_core.errors import ConfigError
 
-        session = DebugSession.from_config(source, overrides, progress=progress)
+        session = DebugSession.from_config(source, overrides, progress=progress,
+                                           allow_code=allow_code)
         if mode == "finetune" and not session.trainer.finetune_enabled:
             raise ConfigError("debugging the finetune routine needs a finetune hook set: set "
                               "finetune.before_eval: true in the config",

@@ -115,6 +115,28 @@ def test_invalid_register_raises_and_changes_nothing(kwargs, match):
     assert info.value.hookset == "train"
 
 
+@pytest.mark.parametrize(("call", "kind", "match"), [
+    (lambda hs: hs.register(42, T), HookSignatureError, r"callable as hook\(ctx\); got int 42"),
+    (lambda hs: hs.register(lambda a, b: 0, T), HookSignatureError, r"takes parameters \(a, b\)"),
+    (lambda hs: hs.replace("new", T, "a"), HookSignatureError, r"got str 'new'"),
+    (lambda hs: hs.set_hooks(T, [A, None]), HookSignatureError, r"got NoneType None"),
+    (lambda hs: hs.register(NEW, T, base_hook=7), HookSetError,
+     r"base_hook must be a hook or a hook's name, got int 7"),
+    (lambda hs: hs.replace(NEW, T, 3.5), HookSetError,
+     r"target_hook_name must be a hook's name \(a str\), got float 3\.5"),
+    (lambda hs: hs.reset(T, ["a"]), HookSetError, r"got list \['a'\]"),
+])
+def test_a_bad_argument_names_the_trigger_and_its_hooks(call, kind, match):
+    """As every other hook-set error does: which trigger, and what is there."""
+    hs = filled(A, B)
+    before = hs.snapshot()
+    with pytest.raises(kind, match=match) as info:
+        call(hs)
+    assert str(info.value).endswith("; train hooks at on_batch_forward: [a, b]")
+    assert (info.value.trigger, info.value.hooks) == (T, ("a", "b"))
+    assert hs.snapshot() == before
+
+
 def test_error_carries_trigger_and_hook_names():
     hs = filled(A, B)
     with pytest.raises(HookSetError) as info:

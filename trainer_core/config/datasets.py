@@ -26,7 +26,7 @@ import torch
 from trainer_core.config.registry import load_object
 from trainer_core.config.specs import ClientSpec, DataSpec
 from trainer_core.engine.modes import SPLITS
-from trainer_core.errors import ConfigError, did_you_mean
+from trainer_core.errors import ConfigError, UnresolvedReference, did_you_mean
 
 Arrays = tuple[np.ndarray, np.ndarray]
 
@@ -202,7 +202,10 @@ def load_arrays(spec: DataSpec, base_dir: Path) -> Arrays:
     if spec.type in SOURCES:
         return SOURCES[spec.type](spec.options, base_dir)
     if ":" in spec.type:
-        source = load_object(spec.type, base_dir=base_dir, kind="dataset")
+        try:
+            source = load_object(spec.type, base_dir=base_dir, kind="dataset")
+        except UnresolvedReference as exc:
+            raise ConfigError(str(exc), key_path="data.type") from exc
         try:
             result = source(**spec.options)
         except Exception as exc:

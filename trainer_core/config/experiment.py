@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from trainer_core.config.hook_section import apply_hook_section
-from trainer_core.config.registry import Registry, load_object
+from trainer_core.config.registry import Registry, code_policy, load_object
 from trainer_core.config.specs import DataSpec, ModelSpec
 from trainer_core.config.yaml_source import YamlDocument, load_yaml
 from trainer_core.errors import ConfigError, HookscopeError, did_you_mean
@@ -207,9 +207,18 @@ def _fs_config(sections: Mapping[str, Any], locate: Locate) -> Any:
 
 
 def build_experiment(spec: ExperimentSpec, *, registry: Registry | None = None,
-                     progress: Callable[[str], None] | None = None) -> Experiment:
+                     progress: Callable[[str], None] | None = None,
+                     allow_code: bool = True) -> Experiment:
     """Load the data, build the model and trainer, install packs, apply hook edits;
-    ``progress`` hears each step as it begins (for a loading view)."""
+    ``progress`` hears each step as it begins (for a loading view). With ``allow_code``
+    False, every reference to code in the config (hooks, model/data factories, trainer
+    wrappers) is refused with its key instead of imported."""
+    with code_policy(allow_code):
+        return _build(spec, registry, progress)
+
+
+def _build(spec: ExperimentSpec, registry: Registry | None,
+           progress: Callable[[str], None] | None) -> Experiment:
     progress = progress or (lambda step: None)
     progress("importing torch")
     # torch, numpy and scikit-learn load here, not when a config is only read and checked
@@ -307,8 +316,11 @@ def _located(spec: ExperimentSpec, step: Any) -> Any:
 
 def load_experiment(path: str | Path, overrides: Mapping[str, Any] | None = None, *,
                     registry: Registry | None = None,
-                    progress: Callable[[str], None] | None = None) -> Experiment:
-    """Read, validate and build a config file (``progress``: see build_experiment)."""
+                    progress: Callable[[str], None] | None = None,
+                    allow_code: bool = True) -> Experiment:
+    """Read, validate and build a config file (``progress``, ``allow_code``: see
+    build_experiment)."""
     if progress is not None:
         progress(f"reading {Path(path).name}")
-    return build_experiment(load_spec(path, overrides), registry=registry, progress=progress)
+    return build_experiment(load_spec(path, overrides), registry=registry, progress=progress,
+                            allow_code=allow_code)

@@ -17,7 +17,7 @@ from torch import nn
 
 from trainer_core.config.registry import load_object
 from trainer_core.config.specs import ModelSpec
-from trainer_core.errors import ConfigError, did_you_mean
+from trainer_core.errors import ConfigError, UnresolvedReference, did_you_mean
 
 
 def logreg(spec: ModelSpec, num_features: int, num_outputs: int) -> nn.Module:
@@ -67,7 +67,10 @@ def build_model(spec: ModelSpec, *, num_features: int, num_outputs: int, seed: i
                               f"type, hidden, dropout", key_path="model")
         return BUILDERS[spec.type](spec, num_features, num_outputs)
     if ":" in spec.type:
-        cls = load_object(spec.type, base_dir=base_dir, kind="model")
+        try:
+            cls = load_object(spec.type, base_dir=base_dir, kind="model")
+        except UnresolvedReference as exc:
+            raise ConfigError(str(exc), key_path="model.type") from exc
         try:
             model = cls(**spec.options)
         except TypeError as exc:

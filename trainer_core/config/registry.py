@@ -13,11 +13,13 @@ There is no global registry filled by import side effects: a Registry is built e
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import hashlib
 import importlib
 import importlib.util
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -74,12 +76,36 @@ def is_reference(text: str) -> bool:
     return ":" in text
 
 
+#: False inside :func:`no_code`: a reference to code (``module:attr``, ``file.py:attr``) is
+#: refused instead of imported. A ContextVar, so it holds for the thread (or task) that
+#: loads a config and nowhere else.
+_CODE_ALLOWED: contextvars.ContextVar[bool] = contextvars.ContextVar("hookscope_code_allowed",
+                                                                     default=True)
+
+CODE_REFUSED = ("refused: this run imports no code (--no-code or HOOKSCOPE_NO_CODE=1); use "
+                "a registered hook or a built-in type, or drop --no-code if you trust this "
+                "config")
+
+
+@contextlib.contextmanager
+def code_policy(allowed: bool) -> Iterator[None]:
+    """Within the block, references to code are imported (``allowed``) or refused."""
+    token = _CODE_ALLOWED.set(allowed)
+    try:
+        yield
+    finally:
+        _CODE_ALLOWED.reset(token)
+
+
 def load_object(reference: str, *, base_dir: str | Path | None = None,
                 kind: str = "hook") -> Any:
-    """Import the object a ``module:attr`` or ``file.py:attr`` reference names."""
+    """Import the object a ``module:attr`` or ``file.py:attr`` reference names (refused
+    inside ``code_policy(False)``: importing a module runs its code)."""
     target, sep, attr_path = reference.rpartition(":")
     if not sep or not target or not attr_path:
         raise UnresolvedReference(reference, f"expected {REF_FORMS}", kind=kind)
+    if not _CODE_ALLOWED.get():
+        raise UnresolvedReference(reference, CODE_REFUSED, kind=kind)
     module = _load_file(target, base_dir, reference, kind) if target.endswith(".py") \
         else _import(target, reference, kind)
     obj: Any = module

@@ -206,7 +206,7 @@ class HookSet(Mapping[str, tuple[Hook, ...]]):
         "before", hookscope does not. Neither given: append.
         """
         name = self._trigger(trigger)
-        check_hook(new_hook, hookset=self.label, trigger=name)
+        self._check(new_hook, name)
         hooks = self._hooks[name]
         position = self._insert_position(name, hooks, insert_pos, base_hook, insert_mode)
         self._commit("register", {name: (*hooks[:position], new_hook, *hooks[position:])})
@@ -223,7 +223,7 @@ class HookSet(Mapping[str, tuple[Hook, ...]]):
                 target_hook_name: str) -> tuple[Hook, ...]:
         """Put ``new_hook`` in place of every hook named ``target_hook_name``; return those."""
         name = self._trigger(trigger)
-        check_hook(new_hook, hookset=self.label, trigger=name)
+        self._check(new_hook, name)
         hooks = self._hooks[name]
         found = self._positions_named(name, hooks, target_hook_name)
         replaced = tuple(hooks[i] for i in found)
@@ -279,7 +279,7 @@ class HookSet(Mapping[str, tuple[Hook, ...]]):
         """Replace a trigger's whole list (validated)."""
         name = self._trigger(trigger)
         for hook in hooks:
-            check_hook(hook, hookset=self.label, trigger=name)
+            self._check(hook, name)
         self._commit("set", {name: tuple(hooks)})
 
     __setitem__ = set_hooks
@@ -292,7 +292,7 @@ class HookSet(Mapping[str, tuple[Hook, ...]]):
         for trigger in TRIGGERS:
             hooks = tuple(snapshot.get(trigger, ()))
             for hook in hooks:
-                check_hook(hook, hookset=self.label, trigger=trigger)
+                self._check(hook, trigger)
             if hooks != self._hooks[trigger]:
                 changes[trigger] = hooks
         if changes:
@@ -311,11 +311,20 @@ class HookSet(Mapping[str, tuple[Hook, ...]]):
     def _trigger(self, trigger: str | Trigger) -> str:
         return as_trigger(trigger, hookset=self.label)
 
-    def _error(self, trigger: str, hooks: tuple[Hook, ...], message: str) -> HookSetError:
+    def _error(self, trigger: str, hooks: tuple[Hook, ...], message: str,
+               kind: type[HookSetError] = HookSetError) -> HookSetError:
         names = tuple(hook_name(h) for h in hooks)
         listing = ", ".join(names) if names else "no hooks"
-        return HookSetError(f"{message}; {self.label} hooks at {trigger}: [{listing}]",
-                            hookset=self.label, trigger=trigger, hooks=names)
+        return kind(f"{message}; {self.label} hooks at {trigger}: [{listing}]",
+                    hookset=self.label, trigger=trigger, hooks=names)
+
+    def _check(self, hook: Any, trigger: str) -> None:
+        """check_hook, with the trigger's hooks in the message as every other error has."""
+        try:
+            check_hook(hook, hookset=self.label, trigger=trigger)
+        except HookSignatureError as exc:
+            raise self._error(trigger, self._hooks[trigger], str(exc),
+                              HookSignatureError) from None
 
     def _insert_position(self, trigger: str, hooks: tuple[Hook, ...], insert_pos: int | None,
                          base_hook: Hook | str | None, insert_mode: str) -> int:
@@ -339,6 +348,9 @@ class HookSet(Mapping[str, tuple[Hook, ...]]):
         return len(hooks)
 
     def _base_index(self, trigger: str, hooks: tuple[Hook, ...], base_hook: Hook | str) -> int:
+        if not (isinstance(base_hook, str) or callable(base_hook)):
+            raise self._error(trigger, hooks, f"base_hook must be a hook or a hook's name, got "
+                                              f"{describe_type(base_hook)} {base_hook!r}")
         if isinstance(base_hook, str):
             positions = [i for i, h in enumerate(hooks) if hook_name(h) == base_hook]
             label = base_hook
@@ -351,6 +363,9 @@ class HookSet(Mapping[str, tuple[Hook, ...]]):
         return positions[0]
 
     def _positions_named(self, trigger: str, hooks: tuple[Hook, ...], name: str) -> set[int]:
+        if not isinstance(name, str):
+            raise self._error(trigger, hooks, f"target_hook_name must be a hook's name (a str), "
+                                              f"got {describe_type(name)} {name!r}")
         found = {i for i, h in enumerate(hooks) if hook_name(h) == name}
         if not found:
             hint = did_you_mean(name, [hook_name(h) for h in hooks])
