@@ -60,6 +60,28 @@ def test_a_hook_that_deletes_the_model_and_raises_still_leaves_ctx_restored(make
 
 
 @pytest.mark.parametrize("kind", sorted(RAISED))
+def test_scoped_values_and_a_replaced_optimizer_do_not_outlive_the_failed_routine(
+        make_trainer, kind):
+    from trainer_core import CtxVar, Lifecycle
+
+    def vandal(ctx):
+        if ctx.cur_batch_i == 2:
+            ctx.optimizer = "not an optimizer"
+            ctx.batch_note = CtxVar("this batch", Lifecycle.BATCH)
+            ctx.epoch_note = CtxVar("this epoch", Lifecycle.EPOCH)
+            raise RAISED[kind]()
+
+    trainer = make_trainer()
+    trainer.register_hook_in_train(vandal, "on_batch_end", insert_pos=0)
+    with pytest.raises(HookError):
+        trainer.train()
+    for name in ("optimizer", "batch_note", "epoch_note"):
+        assert name not in trainer.ctx, name
+    trainer.reset_hook_in_train("on_batch_end", "vandal")
+    assert trainer.train()[0] == 80  # the next routine builds its own optimizer
+
+
+@pytest.mark.parametrize("kind", sorted(RAISED))
 def test_the_session_stops_at_the_hook_and_can_skip_it(make_trainer, kind):
     trainer = make_trainer()
     trainer.register_hook_in_train(failing(RAISED[kind]), "on_batch_end")
