@@ -34,16 +34,18 @@ WATCHED_LOSSES = ("loss_batch", "loss_task", "loss_regular")
 
 def is_finite(value: Any) -> bool:
     """False for a NaN/Inf number or a tensor/array holding one; True for anything else."""
-    if isinstance(value, float):
+    if type(value) is float:
         return math.isfinite(value)
     numel = getattr(value, "numel", None)
     if numel is not None and hasattr(value, "isfinite"):  # a torch tensor
         try:
             if numel() == 1:
-                return math.isfinite(value.detach().item())
+                return math.isfinite(value.item())  # .item() reads through autograd
             return bool(value.isfinite().all())
         except (RuntimeError, TypeError, ValueError):  # meta / complex / sparse: not ours to judge
             return True
+    if isinstance(value, float):
+        return math.isfinite(value)
     if hasattr(value, "dtype") and hasattr(value, "min"):  # a numpy array or scalar
         try:  # NaN wins min and max, Inf one of them (no numpy import: analysis is light)
             return value.size == 0 or (math.isfinite(float(value.min()))
