@@ -6,7 +6,8 @@ Wall-clock ratios are noisy on a shared machine; instruction counts are not. Eac
 under ``valgrind --tool=callgrind`` at N and 2N batches of W1 (one epoch); the difference
 divided by N cancels start-up and import costs. Prints instructions per batch and the ratios
 against the hand-written loop over the same data, and of a debug session (continue with
-breakpoints that never hit, timings and lifecycle checks on) against trainer.train().
+breakpoints that never hit, timings, lifecycle checks and the NaN watch on) against
+trainer.train(); the session_bare/_checker/_nan variants price the checks one by one.
 Needs valgrind; takes a few minutes.
 """
 
@@ -44,10 +45,13 @@ elif variant == "trainer_tensors":
     TorchTrainer(fresh(base), {{"train": {{"x": x, "y": y}}}}, config=trainer_config(w)).train()
 elif variant == "hand_dataloader":
     loop_dataloader(w, fresh(base), x, y)
-elif variant == "session_tensors":
+elif variant.startswith("session"):
     from app.session import DebugSession
+    options = {{"session_bare": dict(check_lifecycles=False, break_on_nonfinite=False),
+               "session_checker": dict(break_on_nonfinite=False),
+               "session_nan": dict(check_lifecycles=False)}}.get(variant, {{}})
     session = DebugSession(TorchTrainer(fresh(base), {{"train": {{"x": x, "y": y}}}},
-                                        config=trainer_config(w)))
+                                        config=trainer_config(w)), **options)
     session.add_breakpoint(hook="no_such_hook")
     session.add_breakpoint(trigger="on_batch_end", condition="batch_i < 0")
     session.start()
@@ -57,8 +61,10 @@ elif variant == "trainer_dataloader":
 """
 
 
+#: session_tensors is the debugger as it starts (lifecycle checks and the NaN watch on);
+#: the session_* variants take each of those away, to price them.
 VARIANTS = ("hand_tensors", "trainer_tensors", "session_tensors", "hand_dataloader",
-            "trainer_dataloader")
+            "trainer_dataloader", "session_bare", "session_checker", "session_nan")
 
 
 def count(variant: str, batches: int, workdir: Path) -> int:
@@ -97,7 +103,9 @@ def main() -> None:
     for v in variants:
         print(f"  {v:20s} {per_batch[v]:12,.0f}")
     pairs = [("trainer_tensors", "hand_tensors"), ("trainer_dataloader", "hand_dataloader"),
-             ("session_tensors", "trainer_tensors"), ("session_tensors", "hand_tensors")]
+             ("session_tensors", "trainer_tensors"), ("session_tensors", "hand_tensors"),
+             ("session_bare", "trainer_tensors"), ("session_checker", "session_bare"),
+             ("session_nan", "session_bare")]
     for a, b in pairs:
         if a in per_batch and b in per_batch:
             extra = per_batch[a] - per_batch[b]

@@ -304,7 +304,6 @@ class DebugSession:
         before changing it). At a stop it parks until the next command."""
         top = run is self.run  # progress, losses and lifecycle checks follow the session's
         driver, ctx = self._driver, self.ctx
-        attributes = ctx.__dict__
         stop, reason, breakpoints = command.stop, command.reason, command.breakpoints
         bps = self.breakpoints
         pause = self._pause_flag
@@ -353,7 +352,7 @@ class DebugSession:
                     observe(point)
                 nonfinite = self.nonfinite
                 if nonfinite is not None:
-                    found = nonfinite.after_hook(point, attributes)
+                    found = nonfinite.after_hook(point, ctx)
                     if found is not None:
                         self.log.append(f"non-finite loss: {found.summary()}")
                         if breakpoints:

@@ -3,8 +3,9 @@
 A NaN loss does not raise: the optimizer steps on it, every weight becomes NaN and the run
 ends "successfully" with nonsense metrics. :class:`FiniteWatch` looks at the watched losses
 after every hook and reports the first non-finite value with the hook that set it, the
-trigger, epoch and batch. It only tests a value when it is a new object (a hook assigned
-it), so a batch costs a few dictionary reads per hook and one finiteness test per new loss.
+trigger, epoch and batch. It only tests a value when a hook assigned it (the Context
+records the point of every write), so a batch costs a few dictionary reads per hook and one
+finiteness test per new loss, and the watch holds no value.
 
 :class:`FiniteGuard` is the watch as a trainer's ``routine_driver``: every routine the
 trainer runs (train, finetune, evaluate, and the routines hooks start) raises
@@ -14,11 +15,10 @@ trainer runs (train, finetune, evaluate, and the routines hooks start) raises
 from __future__ import annotations
 
 import math
-import weakref
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from trainer_core.engine.context import Context
 from trainer_core.engine.hooks import HookInfo
 from trainer_core.engine.points import HOOK_DONE, Point
 from trainer_core.engine.routine import RoutineRun
@@ -36,22 +36,23 @@ def is_finite(value: Any) -> bool:
     """False for a NaN/Inf number or a tensor/array holding one; True for anything else."""
     if type(value) is float:
         return math.isfinite(value)
-    numel = getattr(value, "numel", None)
-    if numel is not None and hasattr(value, "isfinite"):  # a torch tensor
-        try:
-            if numel() == 1:
-                return math.isfinite(value.item())  # .item() reads through autograd
+    try:  # a one-element tensor or array, the usual loss: one C call
+        return math.isfinite(value.item())
+    except AttributeError:  # no .item(): a number, or something that is not one
+        if isinstance(value, int | float):
+            return math.isfinite(value)
+        return True
+    except (RuntimeError, ValueError, TypeError):  # many elements, or not numbers
+        pass
+    try:
+        if hasattr(value, "isfinite"):  # a torch tensor
             return bool(value.isfinite().all())
-        except (RuntimeError, TypeError, ValueError):  # meta / complex / sparse: not ours to judge
-            return True
-    if isinstance(value, float):
-        return math.isfinite(value)
-    if hasattr(value, "dtype") and hasattr(value, "min"):  # a numpy array or scalar
-        try:  # NaN wins min and max, Inf one of them (no numpy import: analysis is light)
+        if hasattr(value, "dtype") and hasattr(value, "min"):  # a numpy array
+            # NaN wins min and max, Inf one of them (no numpy import: analysis is light)
             return value.size == 0 or (math.isfinite(float(value.min()))
                                        and math.isfinite(float(value.max())))
-        except (TypeError, ValueError):  # a non-numeric dtype
-            return True
+    except (RuntimeError, TypeError, ValueError):  # meta, complex, strings: not ours to judge
+        return True
     return True
 
 
@@ -107,15 +108,6 @@ def _describe_value(value: Any) -> str:
         return "non-finite"
 
 
-def _held(value: Any) -> Callable[[], Any]:
-    """A call that gives ``value`` back: a weak reference where one can be made (a loss
-    tensor keeps its whole autograd graph alive), else the value itself (floats are small)."""
-    try:
-        return weakref.ref(value)
-    except TypeError:
-        return lambda: value
-
-
 class FiniteWatch:
     """Call :meth:`check` with every point; it returns the first non-finite loss, once:
     after it every loss computed from the same weights or sum is NaN too, which says
@@ -123,28 +115,28 @@ class FiniteWatch:
 
     def __init__(self, names: tuple[str, ...] = WATCHED_LOSSES) -> None:
         self.names = names
-        self._seen: dict[str, Callable[[], Any]] = {}
+        # name -> the point of the write last tested: a new write is a new point object,
+        # so nothing here holds a loss (and its autograd graph) alive
+        self._tested: dict[str, Any] = {}
         self.found: list[NonFinite] = []
 
     def check(self, point: Point) -> NonFinite | None:
-        """At a HOOK_DONE point, test each watched loss the hook replaced."""
+        """At a HOOK_DONE point, test each watched loss the hook assigned."""
         if point.kind is not HOOK_DONE:
             return None
-        return self.after_hook(point, point.run.ctx.__dict__)
+        return self.after_hook(point, point.run.ctx)
 
-    def after_hook(self, point: Point, attributes: dict[str, Any]) -> NonFinite | None:
-        """:meth:`check` for a caller that knows the point is HOOK_DONE and holds ctx's
-        ``__dict__`` (the debugger's stepping loop: this runs after every hook)."""
-        seen = self._seen
+    def after_hook(self, point: Point, ctx: Context) -> NonFinite | None:
+        """:meth:`check` for a caller that knows the point is HOOK_DONE (the debugger's
+        stepping loop: this runs after every hook)."""
+        writes, tested = ctx.last_writes, self._tested
         for name in self.names:
-            value = attributes.get(name)
-            if value is None:
+            write = writes.get(name)
+            if write is None or write is tested.get(name):
                 continue
-            last = seen.get(name)
-            if last is not None and last() is value:
-                continue
-            seen[name] = _held(value)
-            if not is_finite(value):
+            tested[name] = write
+            value = ctx.__dict__.get(name)
+            if value is not None and not is_finite(value):
                 found = NonFinite(name, _describe_value(value), point.hook_info(),
                                   point.trigger, point.mode, point.split, point.epoch_i,
                                   point.batch_i, point.model_idx)

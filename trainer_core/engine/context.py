@@ -16,7 +16,7 @@ Frames (nested routines, one scope per model) are :mod:`trainer_core.engine.scop
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -257,6 +257,12 @@ class Context(Scopes):
         return [VarRecord(name, value, self._lc.get(name), name in managed,
                           self._first.get(name), self._last.get(name))
                 for name, value in self.__dict__.items()]
+
+    @property
+    def last_writes(self) -> Mapping[str, Point | None]:
+        """name -> the point of its last assignment, live (not a copy): a watcher that
+        compares these points by identity sees every new write without holding a value."""
+        return self._last
 
     def last_writer(self, name: str) -> Point | None:
         """The point whose hook last set ``name`` (None: never set, or set outside hooks)."""
