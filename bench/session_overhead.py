@@ -5,7 +5,8 @@
 Per batch, on the W1 workload (overhead-dominated: tiny MLP, batch 32): (a) a hand-written
 PyTorch loop over tensor slices, (b) ``trainer.train()``, (c) ``DebugSession.continue_()``
 with breakpoints set that never hit (a hook breakpoint, a trigger breakpoint with a false
-condition), per-hook timings, loss history and lifecycle checks on. Medians and minimums over
+condition), per-hook timings, loss history, the NaN watch and lifecycle checks on, (d) the
+same without the lifecycle checker (c - d is its cost). Medians and minimums over
 interleaved repetitions; target (c)/(b) <= 1.10. Then memory: traced Python allocations after
 1,000 and after ``--batches`` batches of one continuing session (histories are ring buffers, so
 the two should differ by little).
@@ -35,16 +36,16 @@ def train_run(w: Workload, model, x, y) -> float:
     return trainer.train()[2]["train_loss"]
 
 
-def attached(trainer: TorchTrainer) -> DebugSession:
-    session = DebugSession(trainer, check_lifecycles=True)
+def attached(trainer: TorchTrainer, check_lifecycles: bool = True) -> DebugSession:
+    session = DebugSession(trainer, check_lifecycles=check_lifecycles)
     session.add_breakpoint(hook="no_such_hook")
     session.add_breakpoint(trigger="on_batch_end", condition="batch_i < 0")
     return session
 
 
-def session_run(w: Workload, model, x, y) -> float:
+def session_run(w: Workload, model, x, y, check_lifecycles: bool = True) -> float:
     session = attached(TorchTrainer(model, {"train": {"x": x, "y": y}},
-                                    config=trainer_config(w)))
+                                    config=trainer_config(w)), check_lifecycles)
     session.start()
     if session.continue_() is not None:
         raise RuntimeError(f"a breakpoint hit: {session.reason}")
@@ -56,7 +57,8 @@ def speed(w: Workload, reps: int) -> None:
     base = w.model()
     runs = {"a": lambda: loop_tensors(w, fresh(base), x, y),
             "b": lambda: train_run(w, fresh(base), x, y),
-            "c": lambda: session_run(w, fresh(base), x, y)}
+            "c": lambda: session_run(w, fresh(base), x, y),
+            "d": lambda: session_run(w, fresh(base), x, y, check_lifecycles=False)}
     times: dict[str, list[float]] = {k: [] for k in runs}
     losses: dict[str, float] = {}
     for fn in runs.values():
@@ -71,12 +73,15 @@ def speed(w: Workload, reps: int) -> None:
     print(f"  {'':52s} {'min':>8s} {'median':>8s}  us/batch")
     labels = {"a": "(a) hand-written loop, tensor slices",
               "b": "(b) trainer.train()",
-              "c": "(c) session continue (breakpoints, timings, checks)"}
+              "c": "(c) session continue (breakpoints, timings, checks)",
+              "d": "(d) the same without the lifecycle checker"}
     for key, label in labels.items():
         print(f"  {label:52s} {stats[key][0]:8.1f} {stats[key][1]:8.1f}")
     for x_, y_, target in (("c", "b", " (target <= 1.10)"), ("b", "a", ""), ("c", "a", "")):
         print(f"  {x_}/{y_}: min {stats[x_][0] / stats[y_][0]:.3f}, median "
               f"{stats[x_][1] / stats[y_][1]:.3f}{target}")
+    print(f"  the lifecycle checker's own cost: min {stats['c'][0] - stats['d'][0]:+.1f}, "
+          f"median {stats['c'][1] - stats['d'][1]:+.1f} us/batch")
     same = abs(losses["b"] - losses["c"]) <= 1e-6 * abs(losses["b"])
     print(f"  (b) and (c) computed identical losses: {same}")
 

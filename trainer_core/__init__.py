@@ -39,7 +39,7 @@ from trainer_core.errors import (
 )
 
 if TYPE_CHECKING:
-    from trainer_core.analysis.lifecycle import Finding, LifecycleChecker
+    from trainer_core.analysis.lifecycle import Finding, LifecycleChecker, check_rounds
     from trainer_core.config.experiment import Experiment, load_experiment
     from trainer_core.trainers.base import Trainer
     from trainer_core.trainers.multi_model import MultiModelTrainer
@@ -54,6 +54,7 @@ _LAZY: dict[str, str] = {
     "TrainerConfig": "trainer_core.trainers.settings",
     "LifecycleChecker": "trainer_core.analysis.lifecycle",
     "Finding": "trainer_core.analysis.lifecycle",
+    "check_rounds": "trainer_core.analysis.lifecycle",
     "Experiment": "trainer_core.config.experiment",
     "load_experiment": "trainer_core.config.experiment",
 }
@@ -98,6 +99,7 @@ __all__ = [
     "Trigger",
     "VarRecord",
     "as_trigger",
+    "check_rounds",
     "describe_hook",
     "hook_name",
     "load_experiment",

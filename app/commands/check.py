@@ -33,13 +33,22 @@ def add_parser(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "check", help="lint hooks: run a few batches with lifecycle checks (exit 1 on findings)",
         description="Run N training batches and one evaluation headless with the lifecycle "
-                    "checks on. Exit 0 when clean, 1 when there are findings (or the "
-                    "--golden record drifted), 2 on errors.")
+                    "checks on (--rounds R: R times on one trainer, as federated rounds "
+                    "do, to catch what grows every round). Exit 0 when clean, 1 when there "
+                    "are findings (or the --golden record drifted), 2 on errors.")
     add_common(parser)
     parser.add_argument("--batches", type=int, default=20, metavar="N",
                         help="training batches to run (default 20)")
+    parser.add_argument("--rounds", type=int, default=1, metavar="R",
+                        help="train (and fine-tune) and evaluate R times on the same trainer, "
+                             "as R federated rounds (default 1; 3 or more finds what grows "
+                             "per round)")
     parser.add_argument("--golden", type=Path, metavar="FILE",
-                        help="record hook behaviour to FILE, or compare with it if it exists")
+                        help="record hook behaviour to FILE, or compare with it if it exists "
+                             "(recorded over the first round)")
+    parser.add_argument("--absolute", action="store_true",
+                        help="print absolute file paths (default: relative to the working "
+                             "directory)")
     parser.set_defaults(handler=main)
 
 
@@ -49,6 +58,8 @@ def main(args: argparse.Namespace) -> int:
 
     if args.batches < 1:
         raise ConfigError(f"--batches must be >= 1, got {args.batches}")
+    if args.rounds < 1:
+        raise ConfigError(f"--rounds must be >= 1, got {args.rounds}")
     experiment = load_experiment(args.config, {"train.local_update_steps": args.batches,
                                                "train.batch_or_epoch": "batch",
                                                "finetune.local_update_steps": args.batches,
@@ -60,33 +71,41 @@ def main(args: argparse.Namespace) -> int:
     recorder = BehaviourRecorder(trainer, name=lambda hook: hook_ref_or_qualname(
         hook, registry=experiment.registry, trainer=trainer, base_dir=experiment.base_dir))
     eval_split = next((s for s in ("val", "test") if trainer.has_split(s)), None)
-    runs = [trainer.iter_routine("train")]
-    if trainer.finetune_enabled:
-        runs.append(trainer.iter_routine("finetune"))
-    if eval_split:
-        runs.append(trainer.iter_routine("val" if eval_split == "val" else "test", eval_split))
-    for run in runs:
-        for point in run:
-            checker.observe(point)
-            recorder.observe(point)
-            watch.check(point)
+    for round_i in range(args.rounds):
+        routines = [("train", None)]
+        if trainer.finetune_enabled:
+            routines.append(("finetune", None))
+        if eval_split:
+            routines.append(("val" if eval_split == "val" else "test", eval_split))
+        for mode, split in routines:
+            for point in trainer.iter_routine(mode, split):
+                checker.observe(point)
+                watch.check(point)
+                if round_i == 0:
+                    recorder.observe(point)
+    checker.finish(trainer.ctx)
     golden = _golden(args, experiment.name, recorder, eval_split) if args.golden else None
-    findings = [*watch.found, *checker.findings]
+    findings = [*watch.found, *checker.report()]
     failed = bool(findings) or (golden is not None and golden["status"] == "drift")
+    shorten = (lambda text: text) if args.absolute else _relative_paths
     if args.json:
         print_json({"config": str(args.config), "batches": args.batches,
-                    "evaluated": eval_split, "findings": [f.as_dict() for f in findings],
+                    "rounds": args.rounds, "evaluated": eval_split,
+                    "findings": [f.as_dict(shorten) for f in findings],
                     "golden": golden, "ok": not failed})
         return EXIT_FINDINGS if failed else EXIT_OK
     console = out_console()
-    scope = (f"{args.batches} training batches"
+    scope = (f"{args.rounds} rounds of " if args.rounds > 1 else "") + (
+             f"{args.batches} training batches"
              + (f", {args.batches} fine-tuning batches" if trainer.finetune_enabled else "")
              + (f" and an evaluation on {eval_split}" if eval_split else ""))
     if findings:
         console.print(f"[bold red]{len(findings)} finding(s)[/] in {scope} of "
                       f"{plain(relative(args.config))}:")
         for finding in findings:
-            console.print(printable(finding.describe()), markup=False)
+            # one finding per line pair, never wrapped: greppable, and paths stay whole
+            console.print(printable(shorten(finding.describe())), markup=False,
+                          soft_wrap=True)
     else:
         console.print(f"[green]no findings[/] (lifecycles, non-finite losses) in {scope} of "
                       f"{plain(relative(args.config))}")
@@ -97,6 +116,11 @@ def main(args: argparse.Namespace) -> int:
         else:
             console.print(f"golden {plain(relative(args.golden))}: {golden['status']}")
     return EXIT_FINDINGS if failed else EXIT_OK
+
+
+def _relative_paths(text: str) -> str:
+    """Paths below the working directory, relative to it (findings name many files)."""
+    return text.replace(str(Path.cwd()) + "/", "")
 
 
 def _golden(args: argparse.Namespace, name: str, recorder: BehaviourRecorder,

@@ -309,7 +309,8 @@ class DebugSession:
         pause = self._pause_flag
         checker = self.checker if top else None
         observe = checker.observe if checker is not None else None
-        watching = checker._watch if checker is not None else {}
+        # attributes the checker measures after every hook until it sees who grows them
+        suspects = checker.suspects if checker is not None else {}
         access, saturated = self.access, self.access.saturated
         timings = self.timings
         losses = self.losses
@@ -348,7 +349,7 @@ class DebugSession:
                     entry[1] += elapsed
                 if key not in saturated:  # ctx's point is still the HOOK point
                     access.observe(ctx, ctx.current_point)
-                if watching and observe is not None:
+                if suspects and observe is not None:
                     observe(point)
                 nonfinite = self.nonfinite
                 if nonfinite is not None:
@@ -693,8 +694,8 @@ class DebugSession:
 
     @property
     def findings(self) -> list[Finding]:
-        """Lifecycle findings so far (each attribute and kind once)."""
-        return list(self.checker.findings) if self.checker is not None else []
+        """Lifecycle findings so far (each cause once), costliest kind first."""
+        return self.checker.report() if self.checker is not None else []
 
     def hook_detail(self, trigger: str, position: int, *, mode: str = "train",
                     model_idx: int = 0) -> HookDetail:

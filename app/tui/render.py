@@ -148,10 +148,12 @@ def findings_text(findings: Sequence[Finding]) -> Text:
     text = Text()
     for finding in findings:
         text.append("⚠ ", style="bold yellow")
-        text.append(f"ctx.{finding.attribute}", style="bold")
-        text.append(f" [{finding.kind.value}]\n", style="yellow")
-        text.append(f"{finding.message}\n")
-        text.append(f"set by {relative_paths(finding.source)}\n", style="cyan")
+        text.append(finding.where, style="bold")
+        text.append(f" [{finding.kind.value}]", style="yellow")
+        if finding.mode and finding.mode != "train":
+            text.append(f" in {finding.mode}/{finding.split}", style="yellow")
+        text.append(f"\n{finding.message}\n")
+        text.append(f"by {relative_paths(finding.source)}\n", style="cyan")
         text.append(f"fix: {finding.hint}\n\n", style="green")
     return text
 

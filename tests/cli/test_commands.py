@@ -78,7 +78,15 @@ def test_check_passes_the_default_config(capsys):
     assert "no findings (lifecycles, non-finite losses) in 5 training batches" in out
 
 
-def test_check_flags_the_leaky_config_and_names_hooks(capsys):
+@pytest.mark.parametrize("path", sorted(p for p in SAMPLES.glob("*.yaml")
+                                         if p.name != "leaky_hooks.yaml"), ids=lambda p: p.stem)
+def test_every_sample_config_but_the_leaky_one_checks_clean_over_three_rounds(path, capsys):
+    code, report = run_json(capsys, "check", str(path), "--batches", "10", "--rounds", "3")
+    assert (code, report["findings"]) == (0, [])
+
+
+def test_check_flags_the_leaky_config_and_names_hooks(capsys, monkeypatch):
+    monkeypatch.chdir(ROOT)
     assert main(["check", str(SAMPLES / "leaky_hooks.yaml")]) == 1
     out = capsys.readouterr().out
     for attribute, hook in (("all_preds", "cache_preds"), ("running_loss", "running_loss"),
@@ -88,9 +96,49 @@ def test_check_flags_the_leaky_config_and_names_hooks(capsys):
     code, report = run_json(capsys, "check", str(SAMPLES / "leaky_hooks.yaml"))
     assert code == 1 and report["ok"] is False
     assert {f["kind"] for f in report["findings"]} == {
-        "outlives-batch", "grows-every-batch", "keeps-autograd-graph", "big-across-epochs"}
-    assert all(f["location"].startswith(str(SAMPLES / "hooks" / "leaky.py"))
+        "outlives-batch", "grows", "keeps-autograd-graph", "big-across-epochs"}
+    # paths relative to the working directory, statement lines from the hooks' source
+    assert all(f["location"].startswith("sample_configs/hooks/leaky.py:")
+               and f["site"].startswith("sample_configs/hooks/leaky.py:")
                for f in report["findings"])
+    order = [f["kind"] for f in report["findings"]]  # costliest first, always the same
+    assert order == ["keeps-autograd-graph", "grows", "big-across-epochs", "outlives-batch"]
+    _, absolute = run_json(capsys, "check", str(SAMPLES / "leaky_hooks.yaml"), "--absolute")
+    assert all(f["location"].startswith(str(SAMPLES / "hooks" / "leaky.py"))
+               for f in absolute["findings"])
+
+
+def test_piped_check_output_is_not_wrapped(tmp_path):
+    """One line per finding and one per fix, however long: CI logs and grep need that."""
+    result = subprocess.run([sys.executable, "-m", "app", "check",
+                             str(SAMPLES / "leaky_hooks.yaml")], cwd=ROOT, capture_output=True,
+                            text=True, check=False)
+    assert result.returncode == 1
+    lines = result.stdout.splitlines()
+    assert len(lines) == 1 + 2 * 4, result.stdout
+    assert any(len(line) > 200 for line in lines)
+    assert all(line.startswith(("[", "    fix: ")) for line in lines[1:])
+
+
+def test_check_rounds_finds_what_grows_every_round(tmp_path, capsys):
+    (tmp_path / "rounds.py").write_text(textwrap.dedent("""
+        def keep_every_round(ctx):
+            if "round_log" not in ctx:
+                ctx.round_log = []
+            ctx.round_log.append([p.detach().clone() for p in ctx.model.parameters()])
+    """))
+    config = tmp_path / "rounds.yaml"
+    config.write_text("data: {type: iris}\nmodel: {type: mlp, hidden: [8]}\n"
+                      "hooks:\n  train:\n    - insert: {hook: 'rounds.py:keep_every_round', "
+                      "trigger: on_fit_end}\n")
+    code, one = run_json(capsys, "check", str(config), "--batches", "5")
+    assert code == 0 and one["rounds"] == 1  # one round cannot show it
+    code, three = run_json(capsys, "check", str(config), "--batches", "5", "--rounds", "3")
+    assert code == 1
+    [finding] = three["findings"]
+    assert (finding["kind"], finding["attribute"], finding["hook"]) == (
+        "grows-per-round", "round_log", "keep_every_round")
+    assert finding["rate"] > 0 and finding["projected"] > finding["nbytes"]
 
 
 def test_golden_records_then_passes_then_shows_drift(tmp_path, capsys):

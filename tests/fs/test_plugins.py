@@ -217,10 +217,11 @@ def test_the_debugger_raises_no_false_alarm_on_federatedscopes_patterns(build):
     from trainer_core.engine.edits import Insert
 
     session = DebugSession(build())
-    for mode, split in (("train", "train"), ("test", "test")):
+    for mode, split in (("train", "train"), ("test", "test")) * 3:  # three rounds
         session.start(mode, split)
         session.run_to_end()
         assert session.state == "finished"
+    session.checker.finish(session.ctx)
     assert session.findings == []
 
     def no_op(ctx):

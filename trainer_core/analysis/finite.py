@@ -87,11 +87,12 @@ class NonFinite:
         """Two lines, as a lifecycle finding: what and where, then what to look at."""
         return (f"[non-finite-loss] {self.summary()}\n    fix: {NON_FINITE_HINT}")
 
-    def as_dict(self) -> dict[str, Any]:
-        """Plain data for JSON output."""
+    def as_dict(self, relative: Any = None) -> dict[str, Any]:
+        """Plain data for JSON output (``relative``: a function that shortens paths)."""
+        shorten = relative or (lambda text: text)
         return {"kind": "non-finite-loss", "attribute": self.attribute, "value": self.value,
                 "hook": self.hook.qualname if self.hook else None,
-                "location": self.hook.location if self.hook else None,
+                "location": shorten(self.hook.location) if self.hook else None,
                 "trigger": self.trigger, "mode": self.mode, "split": self.split,
                 "epoch_i": self.epoch_i, "batch_i": self.batch_i,
                 "model_idx": self.model_idx}

@@ -119,11 +119,11 @@ def summarize(value: Any) -> ValueSummary:
                         has_graph)
 
 
-def format_bytes(count: int) -> str:
-    """1536 -> '1.5 KB'."""
+def format_bytes(count: float) -> str:
+    """Binary units, named right: 1536 -> '1.5 KiB', 1_200_000 -> '1.1 MiB'."""
     size = float(count)
-    for unit in ("B", "KB", "MB", "GB"):
-        if size < 1024 or unit == "GB":
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if abs(size) < 1024 or unit == "GiB":
             return f"{int(size)} B" if unit == "B" else f"{size:.1f} {unit}"
         size /= 1024
-    return f"{count} B"
+    return f"{int(count)} B"

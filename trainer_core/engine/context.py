@@ -245,6 +245,11 @@ class Context(Scopes):
         """The CtxVar lifecycle of an attribute, or None for a plain one."""
         return self._lc.get(name)
 
+    @property
+    def lifecycles(self) -> Mapping[str, Lifecycle]:
+        """name -> lifecycle of every scoped attribute, live (for per-batch checks)."""
+        return self._lc
+
     def provenance(self, name: str) -> Provenance:
         """Points that first set and last changed ``name`` (None: outside any hook)."""
         if name not in self.__dict__:
