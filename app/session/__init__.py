@@ -2,6 +2,7 @@
 breakpoints, applies undoable hook edits and turns Context state into plain rows."""
 
 from app.session.breakpoints import Breakpoint, BreakpointError, Breakpoints
+from app.session.console import Console, ConsoleError, ConsoleResult, Watch
 from app.session.core import DebugSession
 from app.session.state import (
     EditOutcome,
@@ -19,6 +20,9 @@ __all__ = [
     "Breakpoint",
     "BreakpointError",
     "Breakpoints",
+    "Console",
+    "ConsoleError",
+    "ConsoleResult",
     "CtxDiff",
     "DebugSession",
     "DependencyFinding",
@@ -32,5 +36,6 @@ __all__ = [
     "TimingRow",
     "VarDetail",
     "VarRow",
+    "Watch",
     "static_access",
 ]

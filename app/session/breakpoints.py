@@ -207,6 +207,7 @@ class Breakpoints:
 
     def __init__(self) -> None:
         self._items: dict[int, Breakpoint] = {}
+        self._numbers = itertools.count(1)
         self.triggers: frozenset[str] = frozenset()
         self.hooks: frozenset[str] = frozenset()
         self.anywhere = False
@@ -223,6 +224,7 @@ class Breakpoints:
             condition: str | None = None) -> Breakpoint:
         """Add a breakpoint (validated); returns it."""
         bp = Breakpoint(trigger=trigger, hook=hook, condition=condition)
+        bp.id = next(self._numbers)  # numbered per session: #1 is this session's first
         self._items[bp.id] = bp
         self._reindex()
         return bp

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from app.session.breakpoints import Breakpoint, Breakpoints
+from app.session.console import Console
 from app.session.driver import Advance, RoutineDriver
 from app.session.history import EditHistory
 from app.session.state import (
@@ -105,6 +106,8 @@ class DebugSession:
         #: watches the losses after every hook; stops at the first NaN/Inf (a breakpoint
         #: that is on unless switched off)
         self.nonfinite: FiniteWatch | None = FiniteWatch() if break_on_nonfinite else None
+        #: evaluate expressions at a stop, and the watches re-evaluated at every stop
+        self.console = Console(self)
         self.timings: dict[Any, list[Any]] = {}
         self.losses: deque[float] = deque(maxlen=loss_history)
         self.metric_history: deque[tuple[str, dict[str, Any]]] = deque(maxlen=100)
@@ -431,6 +434,7 @@ class DebugSession:
             why = f"breakpoint #{self.hit.id} ({self.hit.describe()})"
         self.reason = why
         self._record_stop(why)
+        self.console.refresh_watches()
         return self.point
 
     def _record_stop(self, why: str) -> None:

@@ -175,13 +175,20 @@ def _num(value: float) -> str:
 def variable_detail(ctx: Any, name: str, *, preview_chars: int = 1200) -> VarDetail:
     """Facts about ``ctx.<name>`` (KeyError explaining why it is missing)."""
     value = ctx[name]
-    summary = summarize(value)
     origin = ctx.provenance(name)
     lifecycle = ctx.lifecycle_of(name)
+    return value_detail(name, value, preview_chars=preview_chars, extra=[
+        ("lifecycle", lifecycle.value if lifecycle is not None else "plain"),
+        ("set by", _where(origin.first)), ("last changed by", _where(origin.last))])
+
+
+def value_detail(name: str, value: Any, *, preview_chars: int = 1200,
+                 extra: list[tuple[str, str]] | None = None) -> VarDetail:
+    """Facts about any value (type, shape, size, tensor/model/optimizer stats) and a bounded
+    preview: what the detail pane and the console show."""
+    summary = summarize(value)
     facts = [("type", f"{type(value).__module__}.{type(value).__qualname__}"),
-             ("lifecycle", lifecycle.value if lifecycle is not None else "plain"),
-             ("size", format_bytes(summary.nbytes)),
-             ("set by", _where(origin.first)), ("last changed by", _where(origin.last))]
+             *(extra or [])[:1], ("size", format_bytes(summary.nbytes)), *(extra or [])[1:]]
     if summary.shape:
         facts.insert(1, ("shape", summary.shape))
     if summary.dtype:

@@ -35,7 +35,7 @@ KEYS: tuple[Key, ...] = (
     Key("c", "continue", "Continue", True, "Continue to a breakpoint or the end"),
     Key("p", "pause", "Pause", True, "Pause a running step"),
     Key("r", "restart", "Restart", True, "Restart the routine (model weights reset)"),
-    Key("t", "toggle_mode", "Train/eval", True, "Show the train or the eval hook set"),
+    Key("t", "toggle_mode", "Train/eval", False, "Show the train or the eval hook set"),
     Key("space", "toggle_breakpoint", "Break", True, "Toggle a breakpoint on the selection"),
     Key("B", "add_breakpoint", "Cond.break", False, "Add a conditional breakpoint"),
     Key("N", "toggle_nan_break", "NaN break", False,
@@ -51,6 +51,8 @@ KEYS: tuple[Key, ...] = (
     Key("m", "next_model", "Model", False, "Show the next model's hooks (multi-model)"),
     Key("d", "diff", "Diff", False, "What changed in ctx since an earlier stop"),
     Key("slash", "filter", "Filter", False, "Filter the Context table"),
+    Key("colon", "console", "Console", True,
+        "Console: evaluate an expression or assignment at the stop; watch EXPR pins it"),
     Key("question_mark", "help", "Help", True, "Show every key"),
     Key("q", "quit", "Quit", True, "Quit hookscope"),
 )

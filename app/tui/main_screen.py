@@ -22,8 +22,9 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Input, RichLog, Sparkline, Tree
 
-from app.session import DebugSession, RunState, SessionError
+from app.session import ConsoleResult, DebugSession, RunState, SessionError
 from app.tui import render
+from app.tui.console import ConsoleLine, WatchesPanel
 from app.tui.keys import KEYS
 from app.tui.modals import (
     BreakpointRequest,
@@ -97,8 +98,11 @@ class MainScreen(Screen[None]):
                 with Horizontal(id="lower"):
                     with VerticalScroll(id="detail-pane", classes="pane"):
                         yield TextPanel(id="detail")
-                    with VerticalScroll(id="warn-pane", classes="pane"):
-                        yield TextPanel(id="warnings")
+                    with Vertical(id="side"):
+                        with VerticalScroll(id="watch-pane", classes="pane"):
+                            yield WatchesPanel(id="watches")
+                        with VerticalScroll(id="warn-pane", classes="pane"):
+                            yield TextPanel(id="warnings")
         with Horizontal(id="strip", classes="pane"):
             with Vertical(id="progress-pane"):
                 yield TextPanel(id="progress")
@@ -106,6 +110,7 @@ class MainScreen(Screen[None]):
                 yield TextPanel(id="loss-label")
             yield TextPanel(id="timings")
             yield RichLog(id="log", max_lines=300, wrap=True, min_width=20)
+        yield ConsoleLine(self.session.console.history, id="console")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
@@ -156,6 +161,7 @@ class MainScreen(Screen[None]):
         self.refresh_tree()
         self.refresh_context()
         self.refresh_warnings()
+        self.refresh_watches()
         self.refresh_strip()
 
     def refresh_status(self) -> None:
@@ -244,6 +250,8 @@ class MainScreen(Screen[None]):
         """The lower-left pane: the selected hook or trigger, or the selected ctx value."""
         detail = self.query_one("#detail", TextPanel)
         pane = self.query_one("#detail-pane")
+        if self._detail_for == "console":
+            return  # the console's last result stays until the focus moves
         data = self.selection() if self._detail_for == "hook" else None
         if data is not None:
             trigger, position = data
@@ -272,6 +280,13 @@ class MainScreen(Screen[None]):
                              style="red"))
             return
         detail.show(render.value_text(info))
+
+    def refresh_watches(self) -> None:
+        watches = self.session.console.watches
+        pane = self.query_one("#watch-pane")
+        pane.display = bool(watches)
+        pane.border_title = f"Watches ({len(watches)})"
+        self.query_one("#watches", WatchesPanel).show_watches(watches)
 
     def refresh_warnings(self) -> None:
         findings = self.session.findings
@@ -528,6 +543,49 @@ class MainScreen(Screen[None]):
 
     def action_filter(self) -> None:
         self.query_one("#filter", Input).focus()
+
+    # -- console and watches ---------------------------------------------------------
+    def action_console(self) -> None:
+        if self.busy:
+            self.note("the routine is running: pause it (p) to use the console")
+            return
+        self.query_one("#console", ConsoleLine).open()
+
+    def on_console_line_entered(self, event: ConsoleLine.Entered) -> None:
+        text = event.text
+        command, _, rest = text.partition(" ")
+        console = self.session.console
+        if command in ("watch", "unwatch") and rest.strip():
+            try:
+                if command == "watch":
+                    watch = console.add_watch(rest)
+                    self.note(f"watching {watch.expression}")
+                else:
+                    removed = console.remove_watch(int(rest) - 1)
+                    self.note(f"no longer watching {removed.expression}")
+            except (ValueError, HookscopeError) as exc:
+                self.note(f"console: {exc}")
+            self.refresh_watches()
+            return
+        self.run_worker(partial(self._evaluate, text), thread=True, group="console",
+                        exclusive=True, name="console")
+
+    def _evaluate(self, text: str) -> None:
+        result = self.session.console.run(text)
+        self.app.call_from_thread(self._show_result, result)
+
+    def _show_result(self, result: ConsoleResult) -> None:
+        self._detail_for = "console"
+        pane = self.query_one("#detail-pane")
+        pane.border_title = "Console"
+        self.query_one("#detail", TextPanel).show(render.console_text(result))
+        if result.assigned:
+            self.refresh_context()
+            self.refresh_watches()
+            self.refresh_strip()
+
+    def on_console_line_closed(self, event: ConsoleLine.Closed) -> None:
+        self.query_one(HookTree).focus()
 
     def action_focus_tree(self) -> None:
         self.query_one(HookTree).focus()

@@ -12,7 +12,16 @@ from pathlib import Path
 
 from rich.text import Text
 
-from app.session import CtxDiff, HookDetail, HookRow, Status, TimingRow, VarDetail, VarRow
+from app.session import (
+    ConsoleResult,
+    CtxDiff,
+    HookDetail,
+    HookRow,
+    Status,
+    TimingRow,
+    VarDetail,
+    VarRow,
+)
 from trainer_core.analysis.lifecycle import Finding
 from trainer_core.engine.triggers import TRIGGERS
 
@@ -239,6 +248,23 @@ def value_text(info: VarDetail) -> Text:
                           if k not in ("set by", "last changed by")) + "\n", style="cyan")
     text.append(f"set by {relative_paths(facts['set by'])}\n", style="dim")
     text.append(info.preview)
+    return text
+
+
+def console_text(result: ConsoleResult) -> Text:
+    """The detail pane for a console entry: the value as values are shown, or the error."""
+    text = Text()
+    text.append(f": {result.text}\n", style="bold")
+    if not result.ok:
+        text.append(result.error, style="red")
+        return text
+    if result.detail is None:
+        text.append("done", style="green")
+        return text
+    if result.assigned:
+        text.append(f"set {result.assigned}\n", style="green")
+    text.append("  ".join(f"{k}: {v}" for k, v in result.detail.facts) + "\n", style="cyan")
+    text.append(result.detail.preview)
     return text
 
 

@@ -43,3 +43,21 @@ def test_error_modal(snap_compare, make_trainer, monkeypatch):
     session.continue_()  # stops at the error; the app opens with its modal
     assert session.state == "error"
     assert snap_compare(make_app(session, stable=True), terminal_size=SIZE)
+
+
+def test_console_result_and_a_watch(snap_compare, make_trainer, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    session = DebugSession(make_trainer(), name="tiny.yaml")
+    session.start()
+    session.add_breakpoint(trigger="on_batch_backward")
+    session.continue_()
+    session.console.add_watch("batch_i")
+    session.console.add_watch("loss_batch.shape")  # values that do not hang on the RNG
+
+    async def evaluate(pilot):
+        await pilot.press("colon", *"y_true.shape", "enter")
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+    assert snap_compare(make_app(session, stable=True), run_before=evaluate,
+                        terminal_size=SIZE)
