@@ -14,7 +14,8 @@ Where a breakpoint is checked:
 * a trigger breakpoint stops at that trigger's TRIGGER point (before any of its hooks);
 * a hook breakpoint stops at the HOOK point of every hook with that name (before it runs);
 * a condition is checked at the points its trigger / hook would stop at, or, when it names
-  neither, at every TRIGGER point.
+  neither, at every TRIGGER point; such an "any trigger" breakpoint stops once per batch (at
+  the first of the batch's triggers where it holds) unless it is made with ``every=True``.
 """
 
 from __future__ import annotations
@@ -135,6 +136,7 @@ class Breakpoint:
     trigger: str | None = None
     hook: str | None = None
     condition: str | None = None
+    every: bool = False  # an "any trigger" condition: stop at every trigger, not once a batch
     enabled: bool = True
     hits: int = 0
     message: str = ""
@@ -142,6 +144,7 @@ class Breakpoint:
     _code: Any = field(default=None, repr=False)
     _names: tuple[str, ...] = field(default=(), repr=False)
     reads: tuple[str, ...] = field(default=(), repr=False)  # ctx attributes it reads
+    _stopped_in: Any = field(default=None, repr=False)  # (run, epoch, batch) of its last stop
 
     def __post_init__(self) -> None:
         if self.trigger is not None:
@@ -160,9 +163,15 @@ class Breakpoint:
         elif self.trigger is None and self.hook is None:
             raise BreakpointError("a breakpoint needs a trigger, a hook or a condition")
 
+    @property
+    def kind(self) -> str:
+        """'trigger', 'hook' or 'condition' (any trigger)."""
+        return "trigger" if self.trigger else "hook" if self.hook else "condition"
+
     def describe(self) -> str:
         """'on_batch_forward', 'hook _hook_on_batch_end', or 'batch_i == 3 at …'."""
-        where = self.trigger or (f"hook {self.hook}" if self.hook else "any trigger")
+        where = self.trigger or (f"hook {self.hook}" if self.hook else
+                                 "any trigger" if self.every else "any batch")
         text = f"{where} if {self.condition}" if self.condition else where
         state = "" if self.enabled else " (disabled" + (f": {self.message})" if self.message
                                                          else ")")
@@ -221,9 +230,9 @@ class Breakpoints:
         return len(self._items)
 
     def add(self, trigger: str | None = None, hook: str | None = None,
-            condition: str | None = None) -> Breakpoint:
+            condition: str | None = None, *, every: bool = False) -> Breakpoint:
         """Add a breakpoint (validated); returns it."""
-        bp = Breakpoint(trigger=trigger, hook=hook, condition=condition)
+        bp = Breakpoint(trigger=trigger, hook=hook, condition=condition, every=every)
         bp.id = next(self._numbers)  # numbered per session: #1 is this session's first
         self._items[bp.id] = bp
         self._reindex()
@@ -271,6 +280,19 @@ class Breakpoints:
         self._reindex()
         return bp
 
+    def edit(self, bp_id: int, condition: str | None) -> Breakpoint:
+        """Give a breakpoint a new condition (validated first: a bad one changes nothing);
+        its hit count starts again."""
+        old = self.get(bp_id)
+        new = Breakpoint(trigger=old.trigger, hook=old.hook, condition=condition or None,
+                         every=old.every, enabled=old.enabled)
+        if new.trigger is None and new.hook is None and new.condition is None:
+            raise BreakpointError("a breakpoint on any trigger needs a condition")
+        new.id = bp_id
+        self._items[bp_id] = new
+        self._reindex()
+        return new
+
     def clear(self) -> None:
         """Remove every breakpoint."""
         self._items.clear()
@@ -295,8 +317,15 @@ class Breakpoints:
         """The first enabled breakpoint that stops at ``point``; counts the hit."""
         for bp in self._live:
             if bp.enabled and bp.applies(point):
+                where = (point.run, point.epoch_i, point.batch_i)
+                once = bp.trigger is None and bp.hook is None and not bp.every and \
+                    point.batch_i is not None
+                if once and bp._stopped_in is not None and bp._stopped_in[0] is where[0] \
+                        and bp._stopped_in[1:] == where[1:]:
+                    continue  # stopped in this batch already
                 if bp.holds(ctx, point):
                     bp.hits += 1
+                    bp._stopped_in = where if once else None
                     return bp
                 if not bp.enabled:
                     self.disabled_messages.append(
@@ -306,7 +335,7 @@ class Breakpoints:
 
     def listing(self) -> list[dict[str, Any]]:
         """Plain rows for a UI or JSON."""
-        return [{"id": bp.id, "where": bp.trigger or bp.hook or "*",
+        return [{"id": bp.id, "kind": bp.kind, "where": bp.trigger or bp.hook or "*",
                  "condition": bp.condition, "enabled": bp.enabled, "hits": bp.hits,
                  "message": bp.message} for bp in self._items.values()]
 

@@ -68,7 +68,7 @@ from trainer_core.engine.modes import hookset_kind
 from trainer_core.engine.points import ERROR, HOOK, HOOK_DONE, TRIGGER, Point
 from trainer_core.engine.routine import RoutineRun
 from trainer_core.engine.triggers import TRIGGERS
-from trainer_core.errors import HookError
+from trainer_core.errors import HookError, did_you_mean
 
 _ON_BATCH_END = "on_batch_end"
 _UNSEEN = object()
@@ -488,18 +488,50 @@ class DebugSession:
 
     # -- breakpoints -------------------------------------------------------------------
     def add_breakpoint(self, trigger: str | None = None, hook: str | None = None,
-                       condition: str | None = None) -> Breakpoint:
-        """Add a breakpoint (see app.session.breakpoints for where each kind stops)."""
+                       condition: str | None = None, *, every: bool = False,
+                       force: bool = False) -> Breakpoint:
+        """Add a breakpoint (see app.session.breakpoints for where each kind stops).
+
+        A condition that reads a ctx attribute no hook writes and ctx does not hold is
+        refused with a did-you-mean (BreakpointError), unless ``force``: it is usually a
+        typo, and a condition on a missing attribute would silently never hold.
+        """
         if hook is not None and not self._known_hook_name(hook):
             self.log.append(f"note: no hook named {hook} is in any hook set yet")
-        bp = self.breakpoints.add(trigger, hook, condition)
+        if condition and not force:
+            self._check_condition_names(condition)
+        return self.breakpoints.add(trigger, hook, condition, every=every)
+
+    def _check_condition_names(self, condition: str) -> None:
+        from app.session.breakpoints import Breakpoint, BreakpointError
+
+        reads = Breakpoint(condition=condition).reads  # validates it too
         written = {name for ref in self.trainer.hook_sets() for t in TRIGGERS
                    for h in ref.hookset[t] for name in self.access.access(h).writes}
-        unknown = [n for n in bp.reads if n not in self.ctx and n not in written]
+        known = sorted(set(self.ctx.__dict__) | written)
+        unknown = [n for n in reads if n not in self.ctx and n not in written]
         if unknown:
-            self.log.append(f"note: breakpoint #{bp.id} reads {', '.join(unknown)}, which no "
-                            f"hook writes and ctx does not hold (a typo?)")
+            name = unknown[0]
+            raise BreakpointError(
+                f"the condition reads {name}, which no hook writes and ctx does not hold"
+                f"{did_you_mean(name, known)}; add it anyway to wait for it")
+
+    def remove_breakpoint(self, bp_id: int) -> Breakpoint:
+        """Delete a breakpoint by its number."""
+        bp = self.breakpoints.remove(bp_id)
+        self.log.append(f"breakpoint #{bp_id} ({bp.describe()}) deleted")
         return bp
+
+    def enable_breakpoint(self, bp_id: int, enabled: bool = True) -> Breakpoint:
+        """Enable or disable a breakpoint by its number."""
+        return self.breakpoints.set_enabled(bp_id, enabled)
+
+    def edit_breakpoint(self, bp_id: int, condition: str | None, *,
+                        force: bool = False) -> Breakpoint:
+        """Give breakpoint ``bp_id`` a new condition (checked as add_breakpoint checks)."""
+        if condition and not force:
+            self._check_condition_names(condition)
+        return self.breakpoints.edit(bp_id, condition)
 
     @property
     def break_on_nonfinite(self) -> bool:
@@ -590,21 +622,29 @@ class DebugSession:
 
     def move_by(self, trigger: str, position: int, delta: int, *, mode: str = "train",
                 model_idx: int = 0, confirm: bool = False) -> EditOutcome:
-        """Move a hook up (delta -1) or down (+1) within its trigger."""
+        """Move a hook up (delta -1) or down (+1), across to the next trigger at an edge."""
         return self.apply(self.move_edit(trigger, position, delta, mode=mode,
                                          model_idx=model_idx),
                           mode=mode, model_idx=model_idx, confirm=confirm)
 
     def move_edit(self, trigger: str, position: int, delta: int, *, mode: str = "train",
                   model_idx: int = 0) -> Move:
-        """The Move that shifts a hook by ``delta`` within its trigger; SessionError when
-        that leaves the trigger."""
-        size = len(self.hookset(mode, model_idx)[trigger])
+        """The Move that shifts a hook by ``delta`` (±1): within its trigger, and past its
+        first / last hook to the end of the trigger before / the start of the trigger
+        after (TRIGGERS order); SessionError past on_fit_start's first or on_fit_end's last.
+        """
+        hookset = self.hookset(mode, model_idx)
+        size = len(hookset[trigger])
         target = position + delta
-        if not 0 <= target < size:
-            raise SessionError(f"cannot move {trigger} #{position} by {delta}: the trigger "
-                               f"has {size} hook(s)")
-        return Move(trigger, position, target)
+        if 0 <= target < size:
+            return Move(trigger, position, target)
+        index = TRIGGERS.index(trigger) + (1 if delta > 0 else -1)
+        if not 0 <= index < len(TRIGGERS):
+            raise SessionError(f"cannot move {trigger} #{position} further "
+                               f"{'down' if delta > 0 else 'up'}: no trigger "
+                               f"{'after' if delta > 0 else 'before'} {trigger}")
+        neighbour = TRIGGERS[index]
+        return Move(trigger, position, 0 if delta > 0 else len(hookset[neighbour]), neighbour)
 
     def reset(self, trigger: str, name: str | None = None, *, mode: str = "train",
               model_idx: int = 0, confirm: bool = False) -> EditOutcome:

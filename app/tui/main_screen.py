@@ -24,6 +24,7 @@ from textual.widgets import DataTable, Footer, Input, RichLog, Sparkline, Tree
 
 from app.session import ConsoleResult, DebugSession, RunState, SessionError
 from app.tui import render
+from app.tui.breakpoints import BreakpointsScreen
 from app.tui.console import ConsoleLine, WatchesPanel
 from app.tui.keys import KEYS
 from app.tui.modals import (
@@ -614,6 +615,15 @@ class MainScreen(Screen[None]):
         self.note(f"breakpoint {'set on' if bp else 'cleared from'} {what}")
         self.refresh_tree()
 
+    def action_breakpoints(self) -> None:
+        def closed(result: str | None) -> None:
+            self.refresh_tree()
+            self.refresh_strip()
+            if result == "add":
+                self.action_add_breakpoint()
+
+        self.app.push_screen(BreakpointsScreen(self.session), closed)
+
     def action_toggle_nan_break(self) -> None:
         session = self.session
         session.break_on_nonfinite = not session.break_on_nonfinite
@@ -621,7 +631,8 @@ class MainScreen(Screen[None]):
 
     def action_add_breakpoint(self) -> None:
         hookset = self.session.hookset(self.view_mode, self.view_model)
-        targets = [("any trigger (condition only)", "any:")]
+        targets = [("any batch: the first trigger where it holds (condition only)", "any:"),
+                   ("any trigger: every firing where it holds (condition only)", "every:")]
         targets += [(f"trigger {t}", f"trigger:{t}") for t in TRIGGERS]
         names = sorted({n for t in TRIGGERS for n in hookset.names(t)})
         targets += [(f"hook {n}", f"hook:{n}") for n in names]
@@ -636,11 +647,17 @@ class MainScreen(Screen[None]):
             elif trigger not in ("on_fit_start", "on_fit_end"):
                 default = f"trigger:{trigger}"
 
+        warned: list[str | None] = []  # a condition refused once for an unknown name
+
         def validate(request: BreakpointRequest) -> str | None:
             try:
-                bp = self.session.add_breakpoint(request.trigger, request.hook,
-                                                 request.condition)
+                bp = self.session.add_breakpoint(
+                    request.trigger, request.hook, request.condition, every=request.every,
+                    force=bool(warned) and warned[-1] == request.condition)
             except HookscopeError as exc:
+                if "anyway" in str(exc):  # probably a typo: say so, add on a second enter
+                    warned.append(request.condition)
+                    return f"{exc} (press enter again)"
                 return str(exc)
             self.note(f"breakpoint #{bp.id}: {bp.describe()}")
             return None
@@ -738,10 +755,10 @@ class MainScreen(Screen[None]):
         try:
             edit = self.session.move_edit(trigger, position, delta, mode=self.view_mode,
                                           model_idx=self.view_model)
-        except SessionError:
-            self.note(f"cannot move further {'up' if delta < 0 else 'down'}")
+        except SessionError as exc:
+            self.note(str(exc))
             return
-        self.apply_edit(edit, select=(trigger, edit.new_position))
+        self.apply_edit(edit, select=(edit.target, edit.new_position))
 
     def action_undo(self) -> None:
         if self.session.undo() is None:

@@ -19,6 +19,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
+from app.tui.keys import help_text
 from app.tui.panel import hold_cursors
 from trainer_core.engine.triggers import TRIGGERS
 
@@ -39,6 +40,7 @@ class BreakpointRequest:
     trigger: str | None
     hook: str | None
     condition: str | None
+    every: bool = False  # a condition on any trigger: every firing, not once per batch
 
 
 class _Dialog(ModalScreen[Any]):
@@ -187,9 +189,10 @@ class BreakpointScreen(_FormDialog):
         condition = self.query_one("#condition", Input).value.strip() or None
         kind, _, name = target.partition(":")
         request = BreakpointRequest(name if kind == "trigger" else None,
-                                    name if kind == "hook" else None, condition)
+                                    name if kind == "hook" else None, condition,
+                                    every=kind == "every")
         if request.trigger is None and request.hook is None and condition is None:
-            self.show_problem("'any trigger' needs a condition")
+            self.show_problem("a breakpoint on any batch or trigger needs a condition")
             return
         self._finish(request, self.validate)
 
@@ -307,28 +310,6 @@ class DiffScreen(_Dialog):
             self.query_one("#diff", Static).update(self.describe(event.value))
 
 
-HELP = """\
-[b]Stepping[/b]
-  s  step into the next hook        n  next trigger
-  b  to the end of the batch        e  to the end of the epoch
-  c  continue (to a breakpoint)     p  pause a running step
-  r  restart the routine (weights reset)
-[b]Breakpoints[/b]
-  space  toggle on the selected trigger or hook
-  B      add one with a condition (batch_i == 3, torch.isnan(loss_batch))
-[b]Editing[/b] (the selected hook; edits apply at the trigger's next firing)
-  i  insert a hook    x  remove    R  reset the trigger
-  ctrl+up / K  move up      ctrl+down / J  move down
-  u  undo             ctrl+r  redo      w  write the pipeline to YAML
-  (palette: load a pipeline from YAML, as one undoable edit)
-[b]View[/b]
-  t  train / eval hook set     m  next model (multi-model)
-  d  what changed in ctx since an earlier stop
-  /  filter the Context table  escape  back to the hook tree
-  ctrl+p  command palette (every command)     ?  this help     q  quit
-"""
-
-
 class HelpScreen(_Dialog):
     """Every key, grouped."""
 
@@ -337,5 +318,5 @@ class HelpScreen(_Dialog):
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="dialog wide"):
             yield Label("hookscope keys", classes="title")
-            yield Static(Text.from_markup(HELP))
+            yield Static(Text.from_markup(help_text()))
             yield Label("escape closes", classes="dim")

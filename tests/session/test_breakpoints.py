@@ -68,8 +68,11 @@ def test_a_condition_on_an_attribute_not_there_yet_waits_instead_of_failing(make
     point = session.continue_()  # false at fit and epoch start, where loss_batch is absent
     assert (point.trigger, point.batch_i) == ("on_batch_backward", 2)
     assert bp.enabled and bp.hits == 1
-    typo = session.add_breakpoint(trigger="on_batch_end", condition="ctx.loss_btch > 1")
-    assert any("loss_btch" in line and "typo" in line for line in session.log)
+    with pytest.raises(BreakpointError, match=r"reads loss_btch, which no hook writes and ctx "
+                                              r"does not hold \(did you mean 'loss_batch'\?\)"):
+        session.add_breakpoint(trigger="on_batch_end", condition="ctx.loss_btch > 1")
+    typo = session.add_breakpoint(trigger="on_batch_end", condition="ctx.loss_btch > 1",
+                                  force=True)  # "add it anyway": it waits for the attribute
     session.breakpoints.remove(bp.id)
     assert session.continue_() is None
     assert typo.enabled and "waiting for ctx.loss_btch" in typo.message
@@ -116,3 +119,36 @@ def test_run_to_end_ignores_breakpoints(make_session):
     session = make_session()
     session.add_breakpoint(trigger="on_batch_start")
     assert session.run_to_end() is None
+
+
+def test_a_condition_on_any_trigger_stops_once_per_batch_unless_every(make_session):
+    session = make_session()
+    session.add_breakpoint(condition="batch_i is not None and batch_i < 2")
+    stops = []
+    while (point := session.continue_()) is not None and len(stops) < 10:
+        stops.append((point.epoch_i, point.batch_i, point.trigger))
+    assert stops[:3] == [(0, 0, "on_batch_start"), (0, 1, "on_batch_start"),
+                         (1, 0, "on_batch_start")]
+    every = make_session()
+    every.add_breakpoint(condition="batch_i == 0", every=True)
+    triggers = [every.continue_().trigger for _ in range(4)]
+    assert triggers == ["on_batch_start", "on_batch_forward", "on_batch_backward",
+                        "on_batch_end"]
+
+
+def test_edit_enable_and_delete_by_number(make_session):
+    session = make_session()
+    bp = session.add_breakpoint(trigger="on_batch_end", condition="batch_i == 3")
+    session.enable_breakpoint(bp.id, False)
+    assert session.breakpoints.listing()[0]["enabled"] is False
+    edited = session.edit_breakpoint(bp.id, "batch_i == 1")
+    assert (edited.id, edited.condition, edited.enabled) == (bp.id, "batch_i == 1", False)
+    session.enable_breakpoint(bp.id, True)
+    assert session.continue_().batch_i == 1
+    with pytest.raises(BreakpointError):
+        session.edit_breakpoint(bp.id, "import os")
+    assert session.breakpoints.get(bp.id).condition == "batch_i == 1"  # unchanged
+    session.remove_breakpoint(bp.id)
+    assert len(session.breakpoints) == 0 and any("deleted" in line for line in session.log)
+    with pytest.raises(BreakpointError, match="no breakpoint #1"):
+        session.remove_breakpoint(bp.id)

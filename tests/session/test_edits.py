@@ -82,10 +82,25 @@ def test_an_invalid_edit_raises_and_changes_nothing(make_session):
     before = session.hookset().snapshot()
     with pytest.raises(HookSetError, match="on_batch_end"):
         session.remove("on_batch_end", 7)
-    with pytest.raises(Exception, match="cannot move"):
-        session.move_by("on_batch_end", 0, 1)
+    with pytest.raises(Exception, match="cannot move on_fit_end #0 further down"):
+        session.move_by("on_fit_end", 0, 1)
+    with pytest.raises(Exception, match="no trigger before on_fit_start"):
+        session.move_by("on_fit_start", 0, -1)
     assert session.hookset().snapshot() == before
     assert session.undo() is None
+
+
+def test_moving_past_a_triggers_edge_moves_to_the_next_trigger(make_session):
+    session = make_session()
+    before = session.hookset().snapshot()
+    session.move_by("on_batch_end", 0, 1, confirm=True)  # down past the last
+    assert names(session, "on_batch_end") == []
+    assert names(session, "on_epoch_end")[0] == "_hook_on_batch_end"
+    session.move_by("on_epoch_end", 0, -1, confirm=True)  # and back up: the end before
+    assert names(session, "on_batch_end") == ["_hook_on_batch_end"]
+    session.undo()
+    session.undo()
+    assert session.hookset().snapshot() == before
 
 
 def test_edited_hooks_are_marked_until_undone(make_session):

@@ -61,3 +61,14 @@ def test_console_result_and_a_watch(snap_compare, make_trainer, monkeypatch):
 
     assert snap_compare(make_app(session, stable=True), run_before=evaluate,
                         terminal_size=SIZE)
+
+
+def test_breakpoint_manager(snap_compare, make_trainer, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    session = DebugSession(make_trainer(), name="tiny.yaml")
+    session.add_breakpoint(trigger="on_batch_end")
+    session.add_breakpoint(hook="_hook_on_batch_forward", condition="batch_i == 2")
+    session.add_breakpoint(condition="loss_batch > 5")
+    session.enable_breakpoint(1, False)
+    app = make_app(session, stable=True)
+    assert snap_compare(app, press=["ctrl+b"], terminal_size=SIZE)
