@@ -62,10 +62,11 @@ from trainer_core.analysis.access import (
 from trainer_core.analysis.finite import FiniteWatch
 from trainer_core.analysis.lifecycle import Finding, LifecycleChecker
 from trainer_core.config.registry import Registry, resolvable_names, resolve_hook
+from trainer_core.engine.context import Lifecycle
 from trainer_core.engine.edits import Edit, Insert, Move, Remove, Replace, Reset, apply_to_copy
 from trainer_core.engine.hooks import Hook, HookSet, describe_hook, hook_name
 from trainer_core.engine.modes import hookset_kind
-from trainer_core.engine.points import ERROR, HOOK, HOOK_DONE, TRIGGER, Point
+from trainer_core.engine.points import ERROR, HOOK, HOOK_DONE, RELEASE, TRIGGER, Point
 from trainer_core.engine.routine import RoutineRun
 from trainer_core.engine.triggers import TRIGGERS
 from trainer_core.errors import HookError, did_you_mean
@@ -245,32 +246,46 @@ class DebugSession:
         return lambda point: point.run.depth <= depth and rule(point)
 
     def step_batch(self) -> Point | None:
-        """Run to the end of the current batch (or of the next one, from outside a batch).
+        """Run to the end of the current batch (or of the next one, from outside a batch):
+        after its on_batch_end hooks and before its BATCH values are released, so the
+        finished batch can still be read (``releasing`` names what goes next).
 
         A batch is (run, epoch_i, batch_i): in a parallel multi-model routine every model's
         hooks of that batch belong to it.
         """
-        return self._advance(self._over(self._leaving(lambda p: p.batch_i)), "end of batch")
-
-    def _leaving(self, index: Callable[[Point], int | None]) -> Callable[[Point], bool]:
-        """A stop rule: the first point outside the current batch/epoch (or the next one)."""
-        current = self.point
-        target: list[tuple[Any, ...]] = []
-        if current is not None and index(current) is not None:
-            target.append((current.run, current.epoch_i, index(current)))
-
-        def stop(point: Point) -> bool:
-            here = (point.run, point.epoch_i, index(point))
-            if not target:
-                if index(point) is not None:
-                    target.append(here)
-                return False
-            return here != target[0]
-        return stop
+        return self._advance(self._over(self._release_of(batch=True)), "end of batch")
 
     def step_epoch(self) -> Point | None:
-        """Run to the end of the current epoch (or of the next one, from outside epochs)."""
-        return self._advance(self._over(self._leaving(lambda p: p.epoch_i)), "end of epoch")
+        """Run to the end of the current epoch (or of the next one, from outside epochs):
+        after its on_epoch_end hooks, before its EPOCH values are released."""
+        return self._advance(self._over(self._release_of(batch=False)), "end of epoch")
+
+    def _release_of(self, *, batch: bool) -> Callable[[Point], bool]:
+        """A stop rule: the RELEASE point that ends the current batch (epoch), or the next
+        one when the current point is outside a batch (epoch) or already at its end."""
+        current = self.point
+        here: tuple[Any, ...] | None = None
+        if current is not None and current.kind is not RELEASE:
+            index = current.batch_i if batch else current.epoch_i
+            if index is not None:
+                here = (current.run, current.epoch_i, current.batch_i if batch else None)
+
+        def stop(point: Point) -> bool:
+            if point[0] is not RELEASE or (point.batch_i is not None) is not batch:
+                return False
+            return here is None or (point.run, point.epoch_i, point.batch_i) == here
+        return stop
+
+    @property
+    def releasing(self) -> frozenset[str]:
+        """At the end of a batch or epoch (a RELEASE stop): the ctx names about to go."""
+        point = self.point
+        if point is None or point.kind is not RELEASE:
+            return frozenset()
+        lifecycles = (Lifecycle.BATCH,) if point.batch_i is not None else (
+            Lifecycle.BATCH, Lifecycle.EPOCH)
+        return frozenset(name for lifecycle in lifecycles
+                         for name in self.ctx.scoped_names(lifecycle))
 
     def continue_(self) -> Point | None:
         """Run until a breakpoint, an error, a pause or the end."""
@@ -381,8 +396,9 @@ class DebugSession:
                 if breakpoints and (bps.anywhere or point[2] in bps.triggers) \
                         and self._hit(point):
                     why = "breakpoint"
-            else:  # ERROR
+            elif kind is ERROR:
                 why = "error"
+            # RELEASE: only a stepping rule stops there (the end of a batch or epoch)
             if not why:
                 if pause[0]:
                     why = "paused"
@@ -706,7 +722,8 @@ class DebugSession:
             hook=point.hook_name if point is not None else None,
             kind=point.kind.value if point is not None else None,
             reason=self.reason, batches_done=min(self._batches_done, total) if total else 0,
-            total_batches=total, stack=run.stack if run is not None and run.depth else "")
+            total_batches=total, stack=run.stack if run is not None and run.depth else "",
+            releasing=len(self.releasing))
 
     def hook_rows(self, mode: str = "train", model_idx: int = 0) -> list[HookRow]:
         """The hook tree of one hook set, with the current hook, done triggers, breakpoints
@@ -718,8 +735,9 @@ class DebugSession:
         return hook_tree(hookset, current, self.breakpoints, self.edits.marks_of(hookset))
 
     def variables(self) -> list[VarRow]:
-        """Context rows, with the attributes changed since the previous stop flagged."""
-        return variable_rows(self.ctx, self.changed)
+        """Context rows, with the attributes changed since the previous stop flagged, and at
+        the end of a batch or epoch those about to be released."""
+        return variable_rows(self.ctx, self.changed, self.releasing)
 
     def variable(self, name: str) -> VarDetail:
         """One ctx value in detail (tensor stats included)."""

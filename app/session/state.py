@@ -53,6 +53,8 @@ class Status:
     #: 'train/train > test/test' when the routine stopped in was started by a hook of
     #: another ('' for the session's own routine); progress counts the outermost routine.
     stack: str = ""
+    #: at the end of a batch or epoch (a RELEASE stop): how many ctx values go next
+    releasing: int = 0
 
     @property
     def progress(self) -> float:

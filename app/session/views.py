@@ -45,6 +45,7 @@ class VarRow:
     set_by: str
     changed_by: str
     changed: bool
+    releasing: bool = False  # released when the batch / epoch ends (the stop is its end)
 
     @property
     def size(self) -> str:
@@ -52,7 +53,8 @@ class VarRow:
         return format_bytes(self.nbytes)
 
 
-def variable_rows(ctx: Any, changed: set[str] | frozenset[str] = frozenset()) -> list[VarRow]:
+def variable_rows(ctx: Any, changed: set[str] | frozenset[str] = frozenset(),
+                  releasing: set[str] | frozenset[str] = frozenset()) -> list[VarRow]:
     """Every ctx attribute, in insertion order, with where it came from."""
     rows: list[VarRow] = []
     managed = set(ROUTINE_MANAGED)
@@ -63,7 +65,7 @@ def variable_rows(ctx: Any, changed: set[str] | frozenset[str] = frozenset()) ->
         rows.append(VarRow(record.name, summary.type, summary.shape, summary.dtype,
                            summary.device, summary.nbytes, lifecycle,
                            point_label(record.first), point_label(record.last),
-                           record.name in changed))
+                           record.name in changed, record.name in releasing))
     return rows
 
 

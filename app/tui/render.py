@@ -38,16 +38,22 @@ def status_text(status: Status, view_mode: str, view_model: int) -> Text:
     if status.model_nums > 1:
         # model indices count from 0, as in MultiModelTrainer and the hook tree
         text.append(f" · model {status.model_idx} ({status.model_nums} models)")
-    epoch = "-" if status.epoch_i is None else str(status.epoch_i + 1)
-    batch = "-" if status.batch_i is None else str(status.batch_i + 1)
-    text.append(f" · epoch {epoch}/{status.num_epochs} · batch {batch}/"
+    # counted from 0 everywhere: as ctx.cur_epoch_i / cur_batch_i, conditions, the console
+    epoch = "-" if status.epoch_i is None else str(status.epoch_i)
+    batch = "-" if status.batch_i is None else str(status.batch_i)
+    text.append(f" · epoch {epoch} of {status.num_epochs} · batch {batch} of "
                 f"{status.batches_in_epoch}  ")
     text.append(f" {status.state.value.upper()} ", style=STATE_STYLES.get(status.state.value,
                                                                           ""))
     if status.reason and status.state.value != "running":
         text.append(f" {status.reason}", style="dim")
     text.append("\n")
-    if status.trigger:
+    if status.kind == "release":
+        text.append(status.trigger or "", style="bold magenta")
+        scope = "batch" if status.batch_i is not None else "epoch"
+        text.append(f" done: the {scope}'s {status.releasing} scoped value(s) are released "
+                    f"next (marked ⌫ in Context)", style="dim")
+    elif status.trigger:
         text.append(status.trigger, style="bold magenta")
         if status.hook:
             text.append(" > ")
@@ -130,9 +136,13 @@ def _short_hook(label: str) -> str:
 
 
 def var_cells(row: VarRow, widths: Sequence[int] = BASE_WIDTHS) -> list[Text]:
-    """Table cells of one ctx attribute; changed rows in bold yellow."""
+    """Table cells of one ctx attribute; changed rows in bold yellow, values released when
+    this batch / epoch ends marked ⌫ and dimmed."""
     style = "bold yellow" if row.changed else ""
-    values = (row.name, row.type, row.shape, row.dtype, row.device, row.size,
+    if row.releasing:
+        style = f"{style} dim".strip()
+    name = f"⌫{row.name}" if row.releasing else row.name
+    values = (name, row.type, row.shape, row.dtype, row.device, row.size,
               _SHORT_LIFECYCLE.get(row.lifecycle, row.lifecycle), _short_hook(row.set_by))
     return [Text(" " + _fit(str(v), width), style=style)
             for v, width in zip(values, widths, strict=True)]

@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from trainer_core.engine.context import CtxVar, Lifecycle
-from trainer_core.engine.points import ERROR, HOOK, HOOK_DONE, TRIGGER, PointKind
+from trainer_core.engine.points import ERROR, HOOK, HOOK_DONE, RELEASE, TRIGGER, PointKind
 from trainer_core.engine.triggers import TRIGGERS
 from trainer_core.errors import HookError
 
@@ -63,7 +63,10 @@ def test_batch_mode_cycles_the_loader_and_stops_the_last_epoch_early(make_traine
 
 def test_point_stream_has_trigger_then_hook_and_hook_done_pairs(make_trainer):
     trainer = make_trainer(8, 0, **{"train.local_update_steps": 1})
-    points = list(trainer.iter_routine("train"))
+    assert not any(p.kind is RELEASE for p in trainer.iter_routine("train"))  # off by default
+    run = trainer.iter_routine("train")
+    run.release_points = True
+    points = list(run)
     kinds = [(p.kind, p.trigger, p.hook_name) for p in points[:5]]
     assert kinds == [
         (TRIGGER, "on_fit_start", None),
@@ -72,8 +75,13 @@ def test_point_stream_has_trigger_then_hook_and_hook_done_pairs(make_trainer):
         (TRIGGER, "on_epoch_start", None),
         (HOOK, "on_epoch_start", "_hook_on_epoch_start"),
     ]
-    # one epoch, one batch: 8 trigger points and 2 points per default training hook
-    assert len(points) == 8 + 2 * 8
+    # one epoch, one batch: 8 trigger points, 2 points per default training hook, and the
+    # RELEASE points after on_batch_end and on_epoch_end (scoped values still in ctx there)
+    assert len(points) == 8 + 2 * 8 + 2
+    releases = [(p.trigger, p.epoch_i, p.batch_i) for p in points if p.kind is RELEASE]
+    assert releases == [("on_batch_end", 0, 0), ("on_epoch_end", 0, None)]
+    after_batch = points.index(next(p for p in points if p.kind is RELEASE))
+    assert points[after_batch - 1].trigger == "on_batch_end"  # right after its last hook
     assert [p.trigger for p in points if p.kind is TRIGGER] == list(TRIGGERS)
     forward = [p for p in points if p.trigger == "on_batch_forward" and p.kind is HOOK]
     assert [(p.position, p.epoch_i, p.batch_i, p.mode, p.split) for p in forward] == [
@@ -297,7 +305,8 @@ def test_scoped_variables_are_released_at_the_end_of_each_batch_and_epoch(make_t
 
 
 def test_point_kind_values_are_stable_strings():
-    assert [k.value for k in PointKind] == ["trigger", "hook", "hook_done", "error"]
+    assert [k.value for k in PointKind] == ["trigger", "hook", "hook_done", "error",
+                                            "release"]
 
 
 def test_schedule_is_the_routine_order_with_release_markers():

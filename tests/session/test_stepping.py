@@ -9,12 +9,14 @@ from torch.utils.data import DataLoader, TensorDataset
 
 from app.session import RunState
 from tests.conftest import blobs
-from trainer_core.engine.points import HOOK, HOOK_DONE, TRIGGER
+from trainer_core.engine.points import HOOK, HOOK_DONE, RELEASE, TRIGGER
 
 
 def expected_points(trainer, mode="train"):
-    return [(p.kind, p.trigger, p.epoch_i, p.batch_i, p.position)
-            for p in trainer.iter_routine(mode)]
+    """Every point of a routine, RELEASE points included (a session asks for them)."""
+    run = trainer.iter_routine(mode)
+    run.release_points = True
+    return [(p.kind, p.trigger, p.epoch_i, p.batch_i, p.position) for p in run]
 
 
 def where(point):
@@ -57,25 +59,32 @@ def test_step_trigger_visits_each_firing(make_session):
     assert fired[-1] == "on_fit_end"
 
 
-def test_step_batch_runs_to_the_first_point_after_the_batch(make_session):
+def test_step_batch_stops_at_the_end_of_the_batch_before_its_values_go(make_session):
     session = make_session()
     point = session.step_batch()  # from outside a batch: to the end of the next one (batch 0)
-    assert where(point) == (TRIGGER, "on_batch_start", 0, 1, -1)
+    assert where(point) == (RELEASE, "on_batch_end", 0, 0, -1)
+    assert {"y_true", "y_prob", "loss_batch", "data_batch"} <= session.releasing
+    assert all(name in session.ctx for name in session.releasing)  # still readable
+    rows = {row.name: row.releasing for row in session.variables()}
+    assert rows["y_prob"] and not rows["model"]
+    assert session.status().releasing == len(session.releasing)
     session.step_hook()
     session.step_hook()  # inside batch 1, at the forward hook
-    assert session.point.trigger == "on_batch_forward"
-    assert where(session.step_batch()) == (TRIGGER, "on_batch_start", 0, 2, -1)
-    for _ in range(2):
-        session.step_batch()
-    # the last batch of the epoch ends at on_epoch_end
-    assert where(session.step_batch()) == (TRIGGER, "on_epoch_end", 0, None, -1)
+    assert session.point.trigger == "on_batch_forward" and session.releasing == frozenset()
+    assert where(session.step_batch()) == (RELEASE, "on_batch_end", 0, 1, -1)
+    assert where(session.step_batch()) == (RELEASE, "on_batch_end", 0, 2, -1)  # the next
+    session.step_batch()
+    assert where(session.step_batch()) == (RELEASE, "on_batch_end", 0, 4, -1)
     assert session.status().batches_done == 5
+    session.step_hook()  # the values went with the batch
+    assert "y_prob" not in session.ctx
 
 
-def test_step_epoch_runs_to_the_next_epoch_then_to_fit_end(make_session):
+def test_step_epoch_stops_after_on_epoch_end_before_its_values_go(make_session):
     session = make_session()
-    assert where(session.step_epoch()) == (TRIGGER, "on_epoch_start", 1, None, -1)
-    assert where(session.step_epoch()) == (TRIGGER, "on_fit_end", None, None, -1)
+    assert where(session.step_epoch()) == (RELEASE, "on_epoch_end", 0, None, -1)
+    assert "batch_iter" in session.releasing  # epoch-scoped, still there
+    assert where(session.step_epoch()) == (RELEASE, "on_epoch_end", 1, None, -1)
     assert session.status().batches_done == 10
 
 
@@ -127,8 +136,9 @@ def test_pause_from_another_thread_stops_a_running_continue(make_session):
     # and it goes on from there
     before = (session.point.epoch_i, session.point.batch_i)
     session.step_batch()
-    assert session.state is RunState.PAUSED
-    assert (session.point.epoch_i, session.point.batch_i) != before
+    assert session.state is RunState.PAUSED and session.point.kind is RELEASE
+    if session.point.batch_i is not None:  # the end of the batch it paused in (or the next)
+        assert (session.point.epoch_i, session.point.batch_i) >= before
 
 
 def test_restart_replays_from_the_same_weights(make_session):

@@ -78,11 +78,13 @@ def test_ctx_diff_between_stops(make_session):
     session.step()          # the batch-start hook has run
     change = session.ctx_diff()
     assert change.added == ["data_batch"] and change.removed == []
-    session.step_batch()
+    session.step_batch()  # the end of the batch: its values are all still there
     later = session.ctx_diff()
-    assert "data_batch" in later.changed or "data_batch" in later.removed
+    assert {"y_prob", "loss_batch"} <= set(later.added) and later.removed == []
     assert "num_samples" in later.changed
     assert "+data_batch" in change.describe()
+    session.step()  # released
+    assert {"data_batch", "y_prob"} <= set(session.ctx_diff().removed)
 
 
 def test_timings_count_every_call(make_session):

@@ -41,7 +41,7 @@ async def test_n_runs_to_the_next_trigger(make_tui):
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("n", "n")
         status = screen_text(app, "#status")
-        assert "on_batch_start fired" in status and "batch 1/5" in status
+        assert "on_batch_start fired" in status and "batch 0 of 5" in status
         await pilot.press("n")
         assert "on_batch_forward fired" in screen_text(app, "#status")
         done = [label for data, label in tree_rows(app) if data == ("on_batch_start", -1)]
@@ -53,13 +53,17 @@ async def test_b_and_e_run_in_a_worker_to_the_end_of_batch_and_epoch(make_tui):
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("b")
         await settle(pilot)
-        assert "batch 2/5" in screen_text(app, "#status")
+        status = screen_text(app, "#status")  # the end of batch 0, its values still there
+        assert "batch 0 of 5" in status and "on_batch_end done" in status
+        assert "released next" in status
+        table = [str(key.value) for key in app.screen.query_one("#ctx").rows]
+        assert "y_prob" in table  # marked ⌫: it goes with the batch
         assert "1/10 batches" in screen_text(app, "#progress")
         assert any(line.startswith("ctx since the last stop: +") for line in app.session.log)
         await pilot.press("e")
         await settle(pilot)
         status = screen_text(app, "#status")
-        assert "epoch 2/2" in status and "on_epoch_start fired" in status
+        assert "epoch 0 of 2" in status and "on_epoch_end done" in status
         assert "5/10 batches" in screen_text(app, "#progress")
 
 
@@ -106,7 +110,7 @@ async def test_r_restarts_the_routine(make_tui):
         await pilot.press("r")
         await pilot.pause()
         status = screen_text(app, "#status")
-        assert "epoch -/2" in status and "on_fit_start fired" in status
+        assert "epoch - of 2" in status and "on_fit_start fired" in status
         assert "0/10 batches" in screen_text(app, "#progress")
 
 
@@ -178,7 +182,7 @@ async def test_shift_b_adds_a_conditional_breakpoint(make_tui):
         await pilot.press("c")
         await settle(pilot)
         status = screen_text(app, "#status")
-        assert "batch 4/5" in status and "on_batch_forward fired" in status
+        assert "batch 3 of 5" in status and "on_batch_forward fired" in status
 
 
 async def test_i_inserts_a_hook_after_the_selection(make_tui):
@@ -529,7 +533,7 @@ async def test_a_condition_from_the_fit_start_line_defaults_to_any_trigger(make_
         await pilot.pause()
         await pilot.press("c")
         await settle(pilot)
-        assert "batch 3/5" in screen_text(app, "#status")
+        assert "batch 2 of 5" in screen_text(app, "#status")
 
 
 async def test_d_shows_what_changed_since_an_earlier_stop(make_tui):

@@ -64,7 +64,7 @@ async def test_progress_follows_a_hook_that_adds_epochs(make_tui, make_trainer):
         assert "0/10 batches" in screen_text(app, "#progress")
         await pilot.press("n", "n", "n")  # past on_fit_start's hooks, into the first batch
         await settle(pilot)
-        assert "epoch 1/3" in screen_text(app, "#status")
+        assert "epoch 0 of 3" in screen_text(app, "#status")
         assert "/15 batches" in screen_text(app, "#progress")
         await pilot.press("c")
         await settle(pilot)

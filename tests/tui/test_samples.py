@@ -23,7 +23,7 @@ async def test_every_sample_config_debugs_to_the_end(path, monkeypatch):
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("s", "n", "n", "s", "s", "b")
         await settle(pilot)
-        assert "batch 2/" in screen_text(app, "#status")
+        assert "batch 0 of" in screen_text(app, "#status")
         await pilot.press("t", "m", "t")
         await pilot.press("c")
         await settle(pilot)
@@ -36,4 +36,4 @@ async def test_every_sample_config_debugs_to_the_end(path, monkeypatch):
         await pilot.press("r", "b")  # restart puts every model back and runs again
         await settle(pilot)
         assert app.session.state is RunState.PAUSED, app.session.log[-1]
-        assert "batch 2/" in screen_text(app, "#status")
+        assert "batch 0 of" in screen_text(app, "#status")

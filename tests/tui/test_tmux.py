@@ -50,9 +50,9 @@ def test_the_console_script_opens_the_debugger_on_the_default_config():
         assert "Hooks · train" in screen and "_hook_on_batch_forward" in screen
         subprocess.run(["tmux", "send-keys", "-t", name, "n", "n", "s"], check=True)
         screen = wait_for(name, "_hook_on_batch_start_init about to run")
-        assert "batch 1/40" in screen
+        assert "batch 0 of 40" in screen
         subprocess.run(["tmux", "send-keys", "-t", name, "b"], check=True)
-        assert "batch 2/40" in wait_for(name, "batch 2/40")
+        assert "batch 0 of 40" in wait_for(name, "on_batch_end done")
         subprocess.run(["tmux", "send-keys", "-t", name, "q"], check=True)
         deadline = time.monotonic() + 20
         while "PAUSED" in capture(name) and time.monotonic() < deadline:

@@ -2,6 +2,10 @@
 
 A routine yields, per trigger firing and model: a TRIGGER point, then for every hook a HOOK
 point (about to run) and a HOOK_DONE point (it returned), or an ERROR point (it raised).
+With ``run.release_points`` set, after each batch's on_batch_end and each epoch's
+on_epoch_end it yields a RELEASE point: the hooks are done and that lifecycle's CtxVars are
+about to be released (a debugger's "end of batch" stops there, with the batch's values still
+in ctx).
 
 Points are created for every hook of every batch (14 per batch of the default pipeline), so
 they are tuples built by C code rather than frozen dataclasses (about 2.6 µs each, measured on
@@ -29,12 +33,14 @@ class PointKind(StrEnum):
     HOOK = "hook"            # a hook is about to run
     HOOK_DONE = "hook_done"  # that hook returned
     ERROR = "error"          # that hook raised; the run waits for retry / skip
+    RELEASE = "release"      # a batch's / epoch's hooks are done; its CtxVars go next
 
 
 TRIGGER = PointKind.TRIGGER
 HOOK = PointKind.HOOK
 HOOK_DONE = PointKind.HOOK_DONE
 ERROR = PointKind.ERROR
+RELEASE = PointKind.RELEASE
 
 
 _FIELDS = ("kind", "run", "trigger", "epoch_i", "batch_i", "model_idx", "hook", "position",
@@ -45,7 +51,8 @@ class Point(tuple):
     """Where a routine is: kind, trigger, epoch/batch, model, and the hook and its position.
 
     ``epoch_i`` is None at fit-level triggers and ``batch_i`` is None outside batches.
-    ``hook`` is None and ``position`` -1 at TRIGGER points. ``run`` is the RoutineRun that
+    ``hook`` is None and ``position`` -1 at TRIGGER and RELEASE points (whose trigger is
+    the on_batch_end / on_epoch_end that just finished). ``run`` is the RoutineRun that
     yielded the point (mode, split and the plan of epochs and batches live there).
 
     A tuple underneath, so it is immutable and the routine can build one with the C-level
