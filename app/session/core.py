@@ -21,6 +21,7 @@ trigger fires, so an edit made while a worker continues takes effect at the next
 from __future__ import annotations
 
 import copy
+import os
 import sys
 import threading
 import time
@@ -33,6 +34,7 @@ from app.session.breakpoints import Breakpoint, Breakpoints
 from app.session.console import Console
 from app.session.driver import Advance, RoutineDriver
 from app.session.history import EditHistory
+from app.session.source import file_stamp, reload_in_place, source_lines
 from app.session.state import (
     EditOutcome,
     HookDetail,
@@ -131,6 +133,7 @@ class DebugSession:
         self._model_state: Any = None
         self._model_objects: dict[str, Any] = {}
         self._rng_state: dict[str, Any] | None = None
+        self._error_source: tuple[str, int | None] = ("", None)
         self._driver = RoutineDriver(self._pump)
         trainer.routine_driver = self._driver  # routines a hook starts run through the pump
 
@@ -444,6 +447,8 @@ class DebugSession:
             if point.kind is ERROR:
                 self.state = RunState.ERROR
                 self.log.append(str(point.error))
+                path, _ = source_lines(point.hook)  # to see, at retry, whether it was edited
+                self._error_source = (path, file_stamp(path) if path else None)
             else:
                 self.state = RunState.PAUSED
         if why == "breakpoint" and self.hit is not None:
@@ -497,10 +502,30 @@ class DebugSession:
                 if position >= 0:  # an edit may have taken it out already
                     self.edits.apply(Remove(point.trigger, position), hookset)
                     self.log.append(f"removed {point.hook_name} from {point.trigger}")
+            if decision == "retry":
+                self._reload_if_edited(point)
             point.run.resolve_error("retry" if decision == "retry" else "skip")
             self.state = RunState.PAUSED
             self.log.append(f"{decision}: {point.hook_name}")
         return self._advance(lambda p: True, decision, breakpoints=False)
+
+    def _reload_if_edited(self, point: Point) -> None:
+        """Before a retry: if the failing hook's file was saved since the error, run its
+        new code (the retry and every later call); a file that does not load now is a
+        SessionError and nothing is retried."""
+        path, stamp = self._error_source
+        if not path or file_stamp(path) == stamp:
+            return
+        hooks = [h for ref in self.trainer.hook_sets() for t in TRIGGERS
+                 for h in ref.hookset[t]]
+        try:
+            message = reload_in_place(point.hook, hooks)
+        except BaseException as exc:  # whatever the edited module raises
+            raise SessionError(f"{os.path.basename(path)} does not load now "
+                               f"({type(exc).__name__}: {exc}); fix it and retry, or skip"
+                               ) from None
+        self._error_source = (path, file_stamp(path))
+        self.log.append(message)
 
     # -- breakpoints -------------------------------------------------------------------
     def add_breakpoint(self, trigger: str | None = None, hook: str | None = None,
@@ -776,7 +801,15 @@ class DebugSession:
         access = self.access.access(hook)
         timing = self.timings.get(id(hook))
         doc = (getattr(hook, "__doc__", None) or "").strip().splitlines()
+        path, source = source_lines(hook)
+        current = None
+        error = self.error
+        if error is not None and self.point is not None and self.point.hook is hook:
+            frame = error.user_frame()
+            if frame is not None and frame[0] == path:
+                current = frame[1]
         return HookDetail(
+            source=source, current_line=current,
             name=info.name, location=info.location,
             summary=doc[0] if doc else "", reads=sorted(access.reads),
             optional=sorted(access.optional), writes=sorted(access.writes),

@@ -109,6 +109,9 @@ class HookDetail:
     calls: int
     mean_us: float
     breakpoint: bool
+    #: the function's lines as the file is now, and the line the run is at (an error's)
+    source: tuple[tuple[int, str], ...] = ()
+    current_line: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -100,4 +100,5 @@ def help_text() -> str:
                 keys = key.all_shown.replace("[", r"\[")
                 lines.append(f"  {keys:16s} {key.help}")
     lines.append("  ctrl+p           command palette (every command) · escape: back to the tree")
+    lines.append("Epochs, batches and models count from 0, as cur_epoch_i and cur_batch_i do.")
     return "\n".join(lines)

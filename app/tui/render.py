@@ -246,6 +246,14 @@ def hook_text(detail: HookDetail) -> Text:
     text.append(" (seen running)" if detail.observed else " (from its source)", style="dim")
     if detail.calls:
         text.append(f"\nran {detail.calls}x", style="dim")
+    if detail.source:
+        width = len(str(detail.source[-1][0]))
+        text.append("\n")
+        for number, line in detail.source:
+            here = number == detail.current_line
+            text.append(f"\n{'▶' if here else ' '}{number:>{width}} ",
+                        style="bold red" if here else "dim")
+            text.append(line, style="reverse" if here else "")
     return text
 
 

@@ -330,3 +330,8 @@ def ordering_hint(error: HookError, access: Callable[[Hook], HookAccess] = stati
     return (f"ctx.{name} is written by '{hook_name(hook)}' ({trigger} #{position}), which runs "
             f"{where}, after '{error.hook_name}' ({error.trigger} #{error.position}): move one "
             f"of them")
+
+
+def forget_parsed_sources() -> None:
+    """Drop what was parsed from hook sources (after a hook file was reloaded in place)."""
+    _parse.cache_clear()

@@ -92,3 +92,8 @@ def mutation_lines(hook: Hook, name: str, *, in_place_first: bool = False
         return ()
     in_place, rebinds = sites.get((name, True), ()), sites.get((name, False), ())
     return in_place + rebinds if in_place_first else rebinds + in_place
+
+
+def forget_parsed_sources() -> None:
+    """Drop what was parsed from hook sources (after a hook file was reloaded in place)."""
+    _sites.cache_clear()
