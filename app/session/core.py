@@ -716,13 +716,32 @@ class DebugSession:
         self.log.append(f"pipeline written to {path}")
         return Path(written)
 
-    def load_pipeline(self, path: str | Path) -> None:
-        """Replace every hook set by a pipeline file's (one undoable step)."""
-        from trainer_core.config.pipeline import load_pipeline
+    def load_pipeline(self, path: str | Path, *, confirm: bool = False
+                      ) -> list[DependencyFinding]:
+        """Replace every hook set by a pipeline file's (one undoable step), unless it breaks
+        a read/write dependency (a read whose writer it drops or moves after the reader) and
+        ``confirm`` is False: then nothing changes and the findings come back, as for any
+        other edit. Returns the findings (empty: loaded cleanly)."""
+        from trainer_core.config.pipeline import read_pipeline_file, resolve_pipeline
 
-        self.edits.record(f"load pipeline {path}", self.trainer.distinct_hook_sets(),
-                          lambda: load_pipeline(self.trainer, path, registry=self.registry))
-        self.log.append(f"pipeline loaded from {path}")
+        plan = resolve_pipeline(self.trainer, read_pipeline_file(path), registry=self.registry,
+                                base_dir=Path(path).parent, key_path=f"{path}: hooks.pipeline")
+        ctx = self.ctx
+        findings = [finding for hookset, hooks in plan
+                    for finding in check_edit(hookset.snapshot(),
+                                              {t: hooks.get(t, ()) for t in TRIGGERS},
+                                              self.access.access,
+                                              present=lambda name: name in ctx)]
+        if findings and not confirm:
+            return findings
+
+        def load() -> None:
+            for hookset, hooks in plan:
+                hookset.restore(hooks)
+        self.edits.record(f"load pipeline {path}", self.trainer.distinct_hook_sets(), load)
+        self.log.append(f"pipeline loaded from {path}"
+                        + (f" ({len(findings)} broken read(s) accepted)" if findings else ""))
+        return findings
 
     # -- views ---------------------------------------------------------------------------
     def status(self) -> Status:

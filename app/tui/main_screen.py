@@ -785,11 +785,20 @@ class MainScreen(Screen[None]):
                              lambda _: self.refresh_strip())
 
     def action_load(self) -> None:
+        warned: list[str] = []  # a path whose broken reads were shown: enter again loads it
+
         def load(path: str) -> str | None:
             try:
-                self.session.load_pipeline(path)
+                findings = self.session.load_pipeline(
+                    path, confirm=bool(warned) and warned[-1] == path)
             except (HookscopeError, OSError) as exc:
                 return render.relative_paths(str(exc))
+            if findings and not (warned and warned[-1] == path):
+                warned.append(path)
+                return ("this pipeline breaks reads: " + "; ".join(
+                    f.message for f in findings[:3]) + (f" (and {len(findings) - 3} more)"
+                                                       if len(findings) > 3 else "")
+                        + " — press enter again to load it anyway")
             return None
 
         def loaded(path: str | None) -> None:

@@ -98,6 +98,7 @@ EXPECTED = {
     "pack_dp_clip_negative.yaml": (3, "packs.dp.clip", "must be > 0, got -1.0"),
     "pack_dp_noise_negative.yaml": (3, "packs.dp.noise_multiplier", "must be >= 0, got -0.5"),
     "hooks_not_a_list.yaml": (3, "hooks.train", "must be a list of edits"),
+    "pipeline_file_missing.yaml": (4, "hooks.pipeline", "no_such.pipeline.yaml does not exist"),
     "insert_position_out_of_range.yaml": (4, "hooks.train[0].insert",
                                           "insert_pos 99 is out of range (use 0..1, or -1 "
                                           "to append)"),

@@ -237,3 +237,21 @@ def test_a_federatedscope_section_in_a_native_config_points_at_trainer_type_fs(t
     path = write(tmp_path, FS_CONFIG.replace("trainer: {type: fs}", "trainer: {type: torch}"))
     with pytest.raises(ConfigError, match=r"unknown section 'personalization'.*type: fs"):
         load_experiment(path)
+
+
+def test_a_pipeline_file_named_in_the_config_sets_the_hook_sets(tmp_path):
+    """What `w` in the debugger writes, a config can load: hooks: {pipeline: FILE}."""
+    from app.session import DebugSession
+    session = DebugSession.from_config(SAMPLES / "custom_hooks.yaml")
+    session.start()
+    (tmp_path / "hooks").mkdir()
+    written = session.export_pipeline(tmp_path / "edited.pipeline.yaml")
+    # the file names hooks/custom.py relative to itself
+    (tmp_path / "hooks" / "custom.py").write_text((SAMPLES / "hooks" / "custom.py").read_text())
+    session.close()
+    config = tmp_path / "c.yaml"
+    config.write_text("data: {type: wine}\nmodel: {type: mlp}\n"
+                      f"hooks:\n  pipeline: {written.name}\n")
+    trainer = load_experiment(config).trainer
+    forward = [h.__name__ for h in trainer.hooks_in_train["on_batch_forward"]]
+    assert forward[0] == "smoothed_forward"

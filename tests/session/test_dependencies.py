@@ -128,3 +128,26 @@ def test_writes_made_through_helpers_are_learnt_while_the_routine_runs(make_sess
     assert "hidden" in session.access.access(helper).writes
     outcome = session.remove("on_batch_start", 1)  # the helper hook
     assert [(f.attribute, f.reader) for f in outcome.findings] == [("hidden", "reads_hidden")]
+
+
+def collect_ys_prob(ctx):
+    """Reads the list it writes itself (FederatedScope's ys_prob accumulator)."""
+    ctx.ys_prob = [*ctx.ys_prob, ctx.y_prob.detach()]
+
+
+def test_a_hook_that_reads_what_it_writes_itself_is_not_flagged(make_session):
+    session = make_session()
+    assert session.insert(collect_ys_prob, "on_batch_end").findings == []
+
+
+def test_loading_a_pipeline_that_drops_a_writer_asks_first(make_session, tmp_path):
+    session = make_session()
+    session.remove("on_batch_forward", 1, confirm=True)  # drop the regularizer
+    path = session.export_pipeline(tmp_path / "no_regularizer.yaml")
+    session.undo()
+    before = session.hookset("train").snapshot()
+    findings = session.load_pipeline(path)
+    assert [(f.attribute, f.kind) for f in findings] == [("loss_task", "writer-removed")]
+    assert session.hookset("train").snapshot() == before  # nothing changed
+    session.load_pipeline(path, confirm=True)
+    assert len(session.hookset("train")["on_batch_forward"]) == 1

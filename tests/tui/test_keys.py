@@ -585,3 +585,24 @@ async def test_a_terminal_smaller_than_the_layout_says_so_in_the_log(make_tui):
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         assert not any("laid out for" in line for line in app.session.log)
+
+
+async def test_loading_a_pipeline_that_breaks_a_read_warns_then_loads_on_a_second_enter(
+        make_tui, tmp_path):
+    app = make_tui()
+    app.session.remove("on_batch_forward", 1, confirm=True)
+    path = app.session.export_pipeline(tmp_path / "no_regularizer.yaml")
+    app.session.undo()
+    async with app.run_test(size=SIZE) as pilot:
+        app.screen.action_load()
+        await pilot.pause()
+        app.screen.query_one("#path").value = str(path)
+        await pilot.press("enter")
+        await pilot.pause()
+        problem = screen_text(app, "#problem")
+        assert "loss_task" in problem and "press enter again" in problem
+        assert len(app.session.hookset("train")["on_batch_forward"]) == 2  # not loaded
+        await pilot.press("enter")
+        await pilot.pause()
+        assert not isinstance(app.screen, PipelineFileScreen)
+        assert len(hook_names(app, "on_batch_forward")) == 1

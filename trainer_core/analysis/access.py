@@ -288,7 +288,9 @@ def check_edit(before: Mapping[str, Sequence[Hook]], after: Mapping[str, Sequenc
                                                   hook_name(writer), w_trigger, message))
         else:
             for attribute in sorted(access(hook).reads - set(new_ok[i])):
-                writers = writers_now.get(attribute, [])
+                writers = [w for w in writers_now.get(attribute, []) if w[2] is not hook]
+                if not writers and attribute in access(hook).writes:
+                    continue  # it reads what it wrote when it last ran (an accumulator)
                 if writers:
                     w_trigger, w_pos, writer = writers[0]
                     findings.append(DependencyFinding(

@@ -13,7 +13,8 @@
         - move: {trigger: on_batch_end, hook: log_loss, to: 0}   # or before: / after: a hook,
                                                                  # optionally to_trigger:
         - reset: {trigger: on_fit_end}                           # or hook: NAME for just those
-      pipeline: {train: {...}, eval: {...}}      # a full pipeline (config/pipeline.py)
+      pipeline: {train: {...}, eval: {...}}      # a full pipeline (config/pipeline.py),
+      pipeline: edited.pipeline.yaml             # or a pipeline file (relative to the config)
 
 Each item is parsed, against the hook set it edits, into one of the engine's edits
 (:mod:`trainer_core.engine.edits`) and applied, so the rules are the engine's (e.g.
@@ -28,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from trainer_core.config.pipeline import PipelineError, apply_pipeline
+from trainer_core.config.pipeline import PipelineError, apply_pipeline, read_pipeline_file
 from trainer_core.config.registry import Registry, resolve_hook
 from trainer_core.engine.edits import Edit, Insert, Move, Remove, Replace, Reset
 from trainer_core.engine.hooks import Hook, HookSet
@@ -185,8 +186,18 @@ def apply_hook_section(trainer: Any, section: Any, *, registry: Registry | None,
         path = f"hooks.{label}"
         if label == "pipeline":
             try:
-                apply_pipeline(trainer, edits, registry=registry, base_dir=base_dir,
-                               key_path=path)
+                if isinstance(edits, str):  # a pipeline file, as `w` in the debugger writes
+                    file = Path(edits) if Path(edits).is_absolute() else \
+                        Path(base_dir or ".") / edits
+                    try:
+                        mapping = read_pipeline_file(file)
+                    except PipelineError as exc:
+                        raise PipelineError(str(exc), key_path=path) from None
+                    apply_pipeline(trainer, mapping, registry=registry, base_dir=file.parent,
+                                   key_path=path)
+                else:
+                    apply_pipeline(trainer, edits, registry=registry, base_dir=base_dir,
+                                   key_path=path)
             except PipelineError as exc:
                 message = str(exc).removeprefix(f"{exc.key_path}: ")
                 raise fail(message, exc.key_path, locate) from None
