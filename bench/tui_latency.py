@@ -9,6 +9,10 @@ compositor refresh (the frame written to the terminal) after the header shows th
 the hook tree, the Context table, the detail pane and the strip are refreshed in the same
 handler. Pilot's ``press`` is not used for timing: it adds its own waits for idle.
 Prints the median and the 95th percentile; target: median under 50 ms.
+
+Then the live view: ``c`` on the W1 workload (16,875 batches) with the app attached, counting
+how often the header changes while it runs (target: at least 5 a second), against the same
+session continued with no app (the run's slowdown with the UI attached; target <= 5%).
 """
 
 from __future__ import annotations
@@ -37,6 +41,14 @@ async def measure(presses: int) -> list[float]:
         setattr(session.ctx, f"extra_{i:02d}", list(range(i)))
     app = make_app(session, stable=True)
     samples: list[float] = []
+    try:
+        await _presses(app, session, presses, samples)
+    finally:
+        session.close()
+    return samples
+
+
+async def _presses(app, session: DebugSession, presses: int, samples: list[float]) -> None:
     async with app.run_test(size=(120, 36)) as pilot:
         await pilot.pause()
         screen = app.screen
@@ -80,19 +92,82 @@ async def measure(presses: int) -> list[float]:
             if DEBUG and samples[-1] > 0.1:
                 print(f"{samples[-1] * 1e3:.0f} ms", str(status.render()).splitlines()[1][:70])
             await pilot.pause()
-    return samples
+
+
+def w1_session() -> DebugSession:
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from workloads import W1, fresh, trainer_config
+
+    from trainer_core.trainers.torch_trainer import TorchTrainer
+
+    x, y = W1.data()
+    config = trainer_config(W1)
+    config["train.local_update_steps"] = 27  # 16,875 batches: about 3 s to watch
+    trainer = TorchTrainer(fresh(W1.model()), {"train": {"x": x, "y": y}}, config=config)
+    session = DebugSession(trainer, name="w1")
+    session.start()
+    return session
+
+
+def bare_continue() -> float:
+    session = w1_session()
+    start = time.perf_counter()
+    session.continue_()
+    seconds = time.perf_counter() - start
+    session.close()
+    return seconds
+
+
+async def live_continue() -> tuple[float, int]:
+    """Seconds for ``c`` to finish with the app attached, and header updates meanwhile."""
+    session = w1_session()
+    app = make_app(session, stable=True)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        status = app.screen.query_one("#status")
+        updates = [0]
+        show = status.show
+
+        def counted(text) -> None:
+            before = status.text
+            show(text)
+            updates[0] += status.text is not before
+        status.show = counted  # type: ignore[method-assign]
+        start = time.perf_counter()
+        app.post_message(events.Key("c", "c"))
+        while not app.workers:  # the key handler starts the step's worker
+            await asyncio.sleep(0.001)
+        await app.workers.wait_for_complete()  # no polling: it would cost the run
+        seconds = time.perf_counter() - start
+        assert session.state is RunState.FINISHED
+    session.close()
+    return seconds, updates[0]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--presses", type=int, default=200)
+    parser.add_argument("--reps", type=int, default=3, help="live-view repetitions")
     parser.add_argument("--debug", action="store_true", help="print the slow presses")
     args = parser.parse_args()
+    import torch
+
+    torch.set_num_threads(1)  # as the other benches: one core for the model, one for the UI
     samples = sorted(asyncio.run(measure(args.presses)))
     p95 = samples[int(0.95 * (len(samples) - 1))]
     print(f"'s' to new point on screen, {len(samples)} presses: median "
           f"{statistics.median(samples) * 1e3:.1f} ms, p95 {p95 * 1e3:.1f} ms, max "
           f"{samples[-1] * 1e3:.1f} ms (target: median < 50 ms)")
+    bare, live, rates = [], [], []
+    for _ in range(args.reps):  # interleaved
+        bare.append(bare_continue())
+        seconds, updates = asyncio.run(live_continue())
+        live.append(seconds)
+        rates.append(updates / seconds)
+    print(f"'c' on W1 (16875 batches): {statistics.median(rates):.1f} header updates per "
+          f"second while it runs (target >= 5); {statistics.median(live):.2f} s with the UI "
+          f"attached vs {statistics.median(bare):.2f} s without: "
+          f"{statistics.median(live) / statistics.median(bare):.3f}x (target <= 1.05)")
 
 
 if __name__ == "__main__":

@@ -134,6 +134,7 @@ class DebugSession:
         self._model_objects: dict[str, Any] = {}
         self._rng_state: dict[str, Any] | None = None
         self._error_source: tuple[str, int | None] = ("", None)
+        self._live_point: Point | None = None  # the latest on_batch_end while running
         self._driver = RoutineDriver(self._pump)
         trainer.routine_driver = self._driver  # routines a hook starts run through the pump
 
@@ -163,6 +164,7 @@ class DebugSession:
             self._model_objects = {name: self.ctx.get(name) for name in ("model", "models")}
             self._rng_state = self._random_state()
             self._batches_done = 0
+            self._live_point = None
             if self.nonfinite is not None:
                 self.nonfinite = FiniteWatch()  # each routine gets its first NaN reported
             self.state = RunState.PAUSED
@@ -387,6 +389,9 @@ class DebugSession:
                     observe(point)
                 if top and point[2] == _ON_BATCH_END:
                     batches += 1
+                    # read by the screen's live view while this thread runs: two stores
+                    self._batches_done = batches
+                    self._live_point = point
                     loss = ctx.__dict__.get("loss_batch")
                     if loss is not None:
                         # try/except, not contextlib.suppress: free when nothing raises,
@@ -745,8 +750,11 @@ class DebugSession:
 
     # -- views ---------------------------------------------------------------------------
     def status(self) -> Status:
-        """Header data: where the routine is and what it is doing."""
+        """Header data: where the routine is and what it is doing (while a step runs: the
+        batch it has reached, for a live header)."""
         top, point = self.run, self.point
+        if self.state is RunState.RUNNING and self._live_point is not None:
+            point = self._live_point
         run = point.run if point is not None else top  # where it stopped (maybe nested)
         plan = run.plan if run is not None else None
         lanes = len(top.lanes) if top is not None else 1

@@ -46,6 +46,10 @@ from trainer_core.errors import HookscopeError
 
 NodeData = tuple[str, int]  # (trigger, position); position -1 for the trigger itself
 
+#: Seconds between screen updates while a step runs in a worker (5 a second; the hook
+#: timings every third). Each costs the run a little: see bench/tui_latency.py.
+LIVE_INTERVAL = 0.2
+
 #: The smallest terminal the layout fits without hiding a pane.
 MIN_SIZE = (120, 36)
 
@@ -77,6 +81,7 @@ class MainScreen(Screen[None]):
         self._structure: list[tuple[str, int, str]] = []
         self._sort: tuple[str, bool] | None = None
         self._ticker: Timer | None = None
+        self._ticks = 0
         self._logged: list[str] = []
         self._working = False
         self._detail_for = "hook"
@@ -395,7 +400,7 @@ class MainScreen(Screen[None]):
             return
         self._working = True
         self.refresh_bindings()  # the footer offers p while it runs
-        self._ticker = self.set_interval(0.25, self.refresh_running)
+        self._ticker = self.set_interval(LIVE_INTERVAL, self.refresh_running)
         self.run_worker(partial(self._work, command), thread=True, exclusive=True,
                         group="step", name=label)
 
@@ -413,10 +418,17 @@ class MainScreen(Screen[None]):
             self.app.call_from_thread(self.after_step)
 
     def refresh_running(self) -> None:
+        """While a step runs: the header, progress, loss strip and hook timings, from the
+        session's plain counters (the run's thread only appends to them)."""
         self.refresh_status()
-        points, _ = render.loss_strip(list(self.session.losses)[-40:])
+        points, label = render.loss_strip(list(self.session.losses)[-40:])
         if points:
             self.query_one("#loss", Sparkline).data = points
+        self.query_one("#loss-label", TextPanel).show(label)
+        self._ticks += 1
+        if self._ticks % 3 == 0:
+            self.query_one("#timings", TextPanel).show(
+                render.timings_text(self.session.timing_rows(), show_time=self.show_timings))
 
     def _blocked(self) -> bool:
         if self.busy:

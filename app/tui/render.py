@@ -48,7 +48,10 @@ def status_text(status: Status, view_mode: str, view_model: int) -> Text:
     if status.reason and status.state.value != "running":
         text.append(f" {status.reason}", style="dim")
     text.append("\n")
-    if status.kind == "release":
+    if status.state.value == "running":
+        text.append("running", style="bold")
+        text.append(" (p pauses)", style="dim")
+    elif status.kind == "release":
         text.append(status.trigger or "", style="bold magenta")
         scope = "batch" if status.batch_i is not None else "epoch"
         text.append(f" done: the {scope}'s {status.releasing} scoped value(s) are released "

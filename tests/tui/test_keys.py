@@ -606,3 +606,21 @@ async def test_loading_a_pipeline_that_breaks_a_read_warns_then_loads_on_a_secon
         await pilot.pause()
         assert not isinstance(app.screen, PipelineFileScreen)
         assert len(hook_names(app, "on_batch_forward")) == 1
+
+
+async def test_the_header_and_progress_move_while_a_continue_runs(make_tui):
+    """The live view: the screen follows the run without waiting for it to stop."""
+    app = make_tui(**{"train.local_update_steps": 1_000_000, "train.batch_or_epoch": "batch"})
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("c")
+        assert await eventually(pilot, lambda: "RUNNING" in screen_text(app, "#status"))
+        assert await eventually(pilot, lambda: "running (p pauses)" in screen_text(app,
+                                                                                  "#status"))
+        first = screen_text(app, "#progress")
+        assert await eventually(pilot, lambda: screen_text(app, "#progress") != first)
+        assert app.session.state is RunState.RUNNING  # it moved while still running
+        header = screen_text(app, "#status")
+        assert await eventually(pilot, lambda: screen_text(app, "#status") != header)
+        await pilot.press("p")
+        await settle(pilot)
+        assert app.session.state is RunState.PAUSED
