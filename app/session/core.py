@@ -225,7 +225,7 @@ class DebugSession:
     # -- stepping ------------------------------------------------------------------------
     def step(self) -> Point | None:
         """Advance exactly one point."""
-        return self._advance(lambda point: True, "step", breakpoints=False)
+        return self._advance(lambda point: True, "step", breakpoints=False, releases=True)
 
     def step_hook(self) -> Point | None:
         """Advance to the next hook about to run (a HOOK point)."""
@@ -258,12 +258,14 @@ class DebugSession:
         A batch is (run, epoch_i, batch_i): in a parallel multi-model routine every model's
         hooks of that batch belong to it.
         """
-        return self._advance(self._over(self._release_of(batch=True)), "end of batch")
+        return self._advance(self._over(self._release_of(batch=True)), "end of batch",
+                             releases=True)
 
     def step_epoch(self) -> Point | None:
         """Run to the end of the current epoch (or of the next one, from outside epochs):
         after its on_epoch_end hooks, before its EPOCH values are released."""
-        return self._advance(self._over(self._release_of(batch=False)), "end of epoch")
+        return self._advance(self._over(self._release_of(batch=False)), "end of epoch",
+                             releases=True)
 
     def _release_of(self, *, batch: bool) -> Callable[[Point], bool]:
         """A stop rule: the RELEASE point that ends the current batch (epoch), or the next
@@ -309,7 +311,7 @@ class DebugSession:
         return self.state is RunState.RUNNING
 
     def _advance(self, stop: Callable[[Point], bool] | None, reason: str, *,
-                 breakpoints: bool = True) -> Point | None:
+                 breakpoints: bool = True, releases: bool = False) -> Point | None:
         """Hand one stepping command to the routine's thread; returns where it stopped."""
         with self._lock:
             if self.state is RunState.ERROR:
@@ -319,7 +321,7 @@ class DebugSession:
             self._pause_flag[0] = False
             self.state = RunState.RUNNING
             self.hit = None
-            return self._driver.send(Advance(stop, reason, breakpoints))
+            return self._driver.send(Advance(stop, reason, breakpoints, releases))
 
     def _pump(self, run: RoutineRun, command: Advance) -> Point | None:
         """The one stepping loop, on the routine's thread: the session's routine and any
@@ -328,6 +330,7 @@ class DebugSession:
         top = run is self.run  # progress, losses and lifecycle checks follow the session's
         driver, ctx = self._driver, self.ctx
         stop, reason, breakpoints = command.stop, command.reason, command.breakpoints
+        run.release_points = command.releases
         bps = self.breakpoints
         pause = self._pause_flag
         checker = self.checker if top else None
@@ -347,6 +350,7 @@ class DebugSession:
             if driver.command is not command:  # changed while a routine below was parked
                 command = driver.command
                 stop, reason, breakpoints = command.stop, command.reason, command.breakpoints
+                run.release_points = command.releases
                 hook_flags.clear()
             kind = point[0]
             why = ""
@@ -419,6 +423,7 @@ class DebugSession:
                 self._batches_done = batches
             command = driver.park(self._stopped(point, why))
             stop, reason, breakpoints = command.stop, command.reason, command.breakpoints
+            run.release_points = command.releases
             hook_flags.clear()
             started = perf()
         if not top:

@@ -34,6 +34,9 @@ class Advance:
     stop: StopRule | None
     reason: str
     breakpoints: bool = True
+    #: the command may stop at a RELEASE point (a batch's or epoch's end): ask the routine
+    #: for them only then, since each is one more point per batch
+    releases: bool = False
 
 
 class Abandon(BaseException):
@@ -69,7 +72,6 @@ class RoutineDriver:
 
     def begin(self, run: RoutineRun) -> None:
         """Give ``run`` a thread of its own; it waits for the first command."""
-        run.release_points = True  # "end of batch" stops before the batch's values go
         self._thread = threading.Thread(target=self._serve, args=(run,), daemon=True,
                                         name=f"hookscope {run.mode}/{run.split}")
         self._thread.start()
@@ -127,7 +129,6 @@ class RoutineDriver:
         engine then runs it to the end)."""
         if threading.current_thread() is not self._thread or self.command is None:
             return False
-        run.release_points = True
         try:
             self._pump(run, self.command)
         finally:

@@ -410,6 +410,17 @@ async def test_the_error_modal_says_which_hook_writes_what_the_failing_hook_read
         assert "hint: ctx.loss_batch is written by '_hook_on_batch_forward'" in hint
 
 
+def palette_offers(app, title: str) -> bool:
+    """The command palette's highlighted option is ``title`` (its search runs async)."""
+    from textual.command import CommandList
+
+    lists = app.screen.query(CommandList)
+    if not lists or lists.first().highlighted is None:
+        return False
+    option = lists.first().get_option_at_index(lists.first().highlighted)
+    return str(option.prompt).startswith(title)
+
+
 async def test_every_key_is_also_a_command_in_the_palette(make_tui):
     from app.tui.keys import KEYS
 
@@ -422,7 +433,7 @@ async def test_every_key_is_also_a_command_in_the_palette(make_tui):
         await pilot.press("ctrl+p")
         await pilot.pause()
         await pilot.press(*"Step into the next hook")
-        await pilot.pause(0.3)
+        assert await eventually(pilot, lambda: palette_offers(app, "Step into the next hook"))
         await pilot.press("enter")
         await pilot.pause()
         assert highlighted_hook(app) == "_hook_on_fit_start_init"

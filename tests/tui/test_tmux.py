@@ -22,42 +22,54 @@ def hookscope_command() -> str:
     return str(script) if script.exists() else f"{sys.executable} -m app"
 
 
+SOCKET = f"hookscope-test-{os.getpid()}"
+
+
+def tmux(*args: str, check: bool = True, env: dict | None = None) -> subprocess.CompletedProcess:
+    """tmux on a server of the test's own (a user's tmux sessions are never touched, and
+    the server goes with the test), whose windows are 120x36 from the start."""
+    config = Path(__file__).with_name("tmux.conf")
+    return subprocess.run(["tmux", "-L", SOCKET, "-f", str(config), *args],
+                          capture_output=True, text=True, check=check, cwd=ROOT, env=env)
+
+
 def capture(name: str) -> str:
-    return subprocess.run(["tmux", "capture-pane", "-p", "-t", name], capture_output=True,
-                          text=True, check=False).stdout
+    return tmux("capture-pane", "-p", "-t", name, check=False).stdout
 
 
-def wait_for(name: str, text: str, timeout: float = 60) -> str:
+def wait_for(name: str, *texts: str, timeout: float = 60) -> str:
+    """The screen once every one of ``texts`` is on it: a frame is drawn in pieces, so one
+    text being there does not mean the others are yet."""
     deadline = time.monotonic() + timeout
     screen = ""
     while time.monotonic() < deadline:
         screen = capture(name)
-        if text in screen:
+        if all(text in screen for text in texts):
             return screen
         time.sleep(0.2)
-    raise AssertionError(f"{text!r} did not appear; the screen was:\n{screen}")
+    missing = [text for text in texts if text not in screen]
+    raise AssertionError(f"{missing!r} did not appear; the screen was:\n{screen}")
 
 
 def test_the_console_script_opens_the_debugger_on_the_default_config():
     name = f"hookscope-{uuid.uuid4().hex[:8]}"
     command = f"{hookscope_command()} tui sample_configs/default.yaml; sleep 30"
-    env = {**os.environ, "TERM": "xterm-256color"}
-    subprocess.run(["tmux", "new-session", "-d", "-s", name, "-x", "120", "-y", "36",
-                    command], cwd=ROOT, env=env, check=True)
+    # COLUMNS/LINES (set by something else in a full test run) outrank the terminal's own
+    # size in Textual: the app must size itself from the pane, as it does for a user
+    env = {key: value for key, value in os.environ.items() if key not in ("COLUMNS", "LINES")}
+    env["TERM"] = "xterm-256color"
+    tmux("new-session", "-d", "-s", name, "-x", "120", "-y", "36", command, env=env)
     try:
-        screen = wait_for(name, "PAUSED")
-        assert "default.yaml" in screen and "on_fit_start fired" in screen
-        assert "Hooks · train" in screen and "_hook_on_batch_forward" in screen
-        subprocess.run(["tmux", "send-keys", "-t", name, "n", "n", "s"], check=True)
-        screen = wait_for(name, "_hook_on_batch_start_init about to run")
-        assert "batch 0 of 40" in screen
-        subprocess.run(["tmux", "send-keys", "-t", name, "b"], check=True)
-        assert "batch 0 of 40" in wait_for(name, "on_batch_end done")
-        subprocess.run(["tmux", "send-keys", "-t", name, "q"], check=True)
+        wait_for(name, "PAUSED", "default.yaml", "on_fit_start fired", "Hooks · train",
+                 "_hook_on_batch_forward")
+        tmux("send-keys", "-t", name, "n", "n", "s")
+        wait_for(name, "_hook_on_batch_start_init about to run", "batch 0 of 40")
+        tmux("send-keys", "-t", name, "b")
+        wait_for(name, "on_batch_end done", "batch 0 of 40")
+        tmux("send-keys", "-t", name, "q")
         deadline = time.monotonic() + 20
         while "PAUSED" in capture(name) and time.monotonic() < deadline:
             time.sleep(0.2)
         assert "PAUSED" not in capture(name)  # the app quit and gave the terminal back
     finally:
-        subprocess.run(["tmux", "kill-session", "-t", name], check=False,
-                       capture_output=True)
+        tmux("kill-server", check=False)

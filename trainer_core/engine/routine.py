@@ -271,8 +271,9 @@ class RoutineRun:
         self.results: list[LaneResult] = []
         self.finished = False
         self.error: HookError | None = None
-        #: Yield a RELEASE point at each batch's and epoch's end (set it before the first
-        #: point is read). Off by default: train() does not need them, and each is a point.
+        #: Yield a RELEASE point at each batch's and epoch's end (read at each end, so a
+        #: debugger can ask for them only while a command needs them). Off by default:
+        #: train() does not need them, and each is a point.
         self.release_points = False
         self._decision: str | None = None
         self._guard = host._hook_guard(mode)
@@ -339,7 +340,6 @@ class RoutineRun:
         # nested `yield from` levels cost one resume per level per point).
         ctx, host, guard, plan = self.ctx, self.host, self._guard, self.plan
         new, set_point, move = make_point, set_current_point, ctx.set_position
-        announce = self.release_points
         token = ctx.enter_routine(self.mode, self.split)
         mode_token = host._enter_mode(self.mode)
         try:
@@ -351,7 +351,7 @@ class RoutineRun:
                 try:
                     for step, epoch_i, batch_i in schedule(plan):
                         if step is _BATCH or step is _EPOCH:
-                            if announce:
+                            if self.release_points:
                                 yield new(Point, (RELEASE, self, ON_BATCH_END if step is _BATCH
                                                   else ON_EPOCH_END, epoch_i, batch_i,
                                                   group[-1][0], None, -1, None))
