@@ -13,6 +13,7 @@ import contextlib
 import glob
 import os
 import signal
+import stat
 import tempfile
 import threading
 from collections.abc import Callable, Iterator
@@ -80,11 +81,35 @@ def _terminate_as_exception() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
+def _file_mode(target: Path) -> int:
+    """The permissions ``target`` should end with: its own when it exists, else what
+    ``open()`` would give a new file (0666 less the umask; 0644 under the usual 022).
+    mkstemp makes its file 0600, which a plain rename would hand on to the user's file."""
+    try:
+        return stat.S_IMODE(target.stat().st_mode)
+    except OSError:
+        return 0o666 & ~_umask()
+
+
+def _umask() -> int:
+    try:  # Linux says it without changing it (os.umask can only set, racing other threads)
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def atomic_write(path: str | os.PathLike[str], write: Callable[[BinaryIO], None]) -> Path:
-    """Call ``write(handle)`` on a temp file beside ``path``, then rename it to ``path``."""
+    """Call ``write(handle)`` on a temp file beside ``path``, then rename it to ``path``
+    (keeping the permissions the file had, or giving a new one the usual ones)."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     remove_stale_temps(target)
+    mode = _file_mode(target)
     with _terminate_as_exception():
         fd, tmp = tempfile.mkstemp(prefix=f"{_temp_prefix(target)}{os.getpid()}.",
                                    suffix=".tmp", dir=target.parent)
@@ -92,6 +117,7 @@ def atomic_write(path: str | os.PathLike[str], write: Callable[[BinaryIO], None]
             with os.fdopen(fd, "wb") as handle:
                 write(handle)
                 handle.flush()
+                os.fchmod(handle.fileno(), mode)
                 os.fsync(handle.fileno())
             os.replace(tmp, target)
         except BaseException:

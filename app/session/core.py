@@ -137,6 +137,9 @@ class DebugSession:
         self._live_point: Point | None = None  # the latest on_batch_end while running
         self._driver = RoutineDriver(self._pump)
         trainer.routine_driver = self._driver  # routines a hook starts run through the pump
+        self._saved_pipeline = self._pipeline_now()
+        #: the pipeline file last written or loaded (writing it again needs no confirming)
+        self.pipeline_file: Path | None = None
 
     @classmethod
     def from_config(cls, path: str | Path, overrides: dict[str, Any] | None = None, *,
@@ -165,6 +168,8 @@ class DebugSession:
             self._rng_state = self._random_state()
             self._batches_done = 0
             self._live_point = None
+            self.timings.clear()  # a new routine's figures, not the abandoned one's mixed in
+            self.losses.clear()
             if self.nonfinite is not None:
                 self.nonfinite = FiniteWatch()  # each routine gets its first NaN reported
             self.state = RunState.PAUSED
@@ -724,7 +729,19 @@ class DebugSession:
         written = export_pipeline(self.trainer, path, registry=self.registry,
                                   source=self.name)
         self.log.append(f"pipeline written to {path}")
+        self._saved_pipeline = self._pipeline_now()
+        self.pipeline_file = Path(written).resolve()
         return Path(written)
+
+    @property
+    def unsaved_edits(self) -> bool:
+        """The hook sets differ from how they started or were last written or loaded (undo
+        back to that state and nothing is unsaved): quitting would lose the edits."""
+        return self._pipeline_now() != self._saved_pipeline
+
+    def _pipeline_now(self) -> tuple[tuple[int, str, tuple[int, ...]], ...]:
+        return tuple((id(hookset), trigger, tuple(id(hook) for hook in hookset[trigger]))
+                     for hookset in self.trainer.distinct_hook_sets() for trigger in TRIGGERS)
 
     def load_pipeline(self, path: str | Path, *, confirm: bool = False
                       ) -> list[DependencyFinding]:
@@ -751,6 +768,8 @@ class DebugSession:
         self.edits.record(f"load pipeline {path}", self.trainer.distinct_hook_sets(), load)
         self.log.append(f"pipeline loaded from {path}"
                         + (f" ({len(findings)} broken read(s) accepted)" if findings else ""))
+        self._saved_pipeline = self._pipeline_now()
+        self.pipeline_file = Path(path).resolve()
         return findings
 
     # -- views ---------------------------------------------------------------------------

@@ -508,6 +508,20 @@ class MainScreen(Screen[None]):
             self.session.pause()
             self.note("pausing first: press r again to restart")
             return
+        trained = self.session.status().batches_done
+        if not trained:
+            self._restart()
+            return
+        routine = f"{self.session.mode}/{self.session.split}"
+        self.app.push_screen(
+            ConfirmScreen(f"Restart {routine}?", [
+                f"{trained} batch{'es' if trained != 1 else ''} of this routine are undone: "
+                "the model goes back to its weights at the start, the data to its first "
+                "batch.", "Breakpoints, watches and hook edits stay."],
+                yes="Restart", no="Cancel"),
+            lambda yes: self._restart() if yes else self.note("not restarted"))
+
+    def _restart(self) -> None:
         self._run(lambda: self.session.restart(self.session.mode, self.session.split))
         self.refresh_view()
 
@@ -607,6 +621,17 @@ class MainScreen(Screen[None]):
         self.app.push_screen(HelpScreen())
 
     def action_quit(self) -> None:
+        if not self.session.unsaved_edits:
+            self._quit()
+            return
+        self.app.push_screen(
+            ConfirmScreen("Quit and lose your hook edits?", [
+                "The hook sets differ from the config's (or the pipeline file last written "
+                "or loaded).", "w writes them to a pipeline YAML first; "
+                "hooks: {pipeline: FILE} in a config loads it."], yes="Quit", no="Stay"),
+            lambda yes: self._quit() if yes else None)
+
+    def _quit(self) -> None:
         if self.busy:
             self.session.pause()
         self.app.exit()
@@ -703,7 +728,8 @@ class MainScreen(Screen[None]):
             else:
                 self.note(f"not applied: {edit.describe()}")
 
-        self.app.push_screen(ConfirmScreen(edit.describe(), [f.message for f in findings]),
+        self.app.push_screen(ConfirmScreen.for_edit(edit.describe(),
+                                                     [f.message for f in findings]),
                              answer)
 
     def _apply(self, edit: Edit, select: NodeData | None) -> None:
@@ -785,11 +811,18 @@ class MainScreen(Screen[None]):
         self.refresh_strip()
 
     def action_write(self) -> None:
+        asked: list[str] = []  # a path said to exist: enter again overwrites it
+
         def write(path: str) -> str | None:
+            if (Path(path).exists() and Path(path).resolve() != self.session.pipeline_file
+                    and (not asked or asked[-1] != path)):
+                asked.append(path)
+                return f"{path} exists: press enter again to overwrite it"
             try:
                 self.session.export_pipeline(path)
             except (HookscopeError, OSError) as exc:
                 return str(exc)
+            self.pipeline_path = path  # the next w or ctrl+o offers it
             return None
 
         self.app.push_screen(PipelineFileScreen("Write the pipeline (every hook set) to YAML",

@@ -231,25 +231,31 @@ class ErrorScreen(_Dialog):
 
 
 class ConfirmScreen(_Dialog):
-    """An edit breaks read/write dependencies: show which, apply only on yes."""
+    """A question that may lose or break something: what, and the answer; y does it."""
 
-    BINDINGS = [Binding("y", "answer(True)", "Apply"), Binding("n", "answer(False)", "Cancel")]
+    BINDINGS = [Binding("y", "answer(True)", "Yes"), Binding("n", "answer(False)", "No")]
 
-    def __init__(self, description: str, problems: Sequence[str]) -> None:
+    def __init__(self, question: str, details: Sequence[str], *, yes: str = "Apply anyway",
+                 no: str = "Cancel") -> None:
         super().__init__()
-        self.description = description
-        self.problems = list(problems)
+        self.question = question
+        self.details = list(details)
+        self.yes, self.no = yes, no
+
+    @classmethod
+    def for_edit(cls, description: str, problems: Sequence[str]) -> ConfirmScreen:
+        """An edit breaks read/write dependencies: show which, apply only on yes."""
+        noun = "dependency" if len(problems) == 1 else "dependencies"
+        return cls(f"{description}: this breaks {len(problems)} {noun}", problems)
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="dialog wide"):
-            yield Label(f"{self.description}: this breaks {len(self.problems)} "
-                        f"dependenc{'y' if len(self.problems) == 1 else 'ies'}",
-                        classes="title")
+            yield Label(self.question, classes="title")
             with VerticalScroll(id="problems"):
-                yield Static(Text("\n".join(f"• {p}" for p in self.problems)))
+                yield Static(Text("\n".join(f"• {d}" for d in self.details)))
             with Horizontal(classes="buttons"):
-                yield Button("Apply anyway (y)", variant="warning", id="yes")
-                yield Button("Cancel (n)", variant="primary", id="no")
+                yield Button(f"{self.yes} (y)", variant="warning", id="yes")
+                yield Button(f"{self.no} (n)", variant="primary", id="no")
 
     def action_answer(self, answer: bool) -> None:
         self.dismiss(answer)

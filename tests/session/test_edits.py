@@ -171,3 +171,20 @@ def test_hook_rows_mark_the_current_hook_done_triggers_and_breakpoints(make_sess
     assert flagged == {"_hook_on_batch_backward", "on_batch_end"}
     assert all(hook_name(h) for h in session.hookset()["on_batch_end"])
     assert not any(r.current for r in session.hook_rows("eval"))
+
+
+@pytest.mark.parametrize("label, edit", EDITS, ids=[label for label, _ in EDITS])
+def test_unsaved_edits_follow_the_pipeline_not_the_history(make_session, tmp_path, label, edit):
+    session = make_session()
+    assert not session.unsaved_edits
+    edit(session)
+    assert session.unsaved_edits
+    session.undo()
+    assert not session.unsaved_edits  # undone back to where it started: nothing to lose
+    session.redo()
+    written = session.export_pipeline(tmp_path / "p.yaml")
+    assert not session.unsaved_edits and session.pipeline_file == written.resolve()
+    session.undo()
+    assert session.unsaved_edits  # the file holds the edit; the hook sets no longer do
+    session.load_pipeline(written, confirm=True)
+    assert not session.unsaved_edits

@@ -29,6 +29,14 @@ def screen_text(app, selector: str) -> str:
     return str(app.screen.query_one(selector).render())
 
 
+def dialog_text(app) -> str:
+    """Every line a modal dialog shows (labels and text blocks), joined."""
+    from textual.widgets import Label, Static
+
+    return "\n".join(str(widget.render()) for widget in app.screen.query(Static)
+                     if isinstance(widget, Label | Static))
+
+
 def tree_rows(app) -> list[tuple[tuple[str, int], str]]:
     """(node data, label text) of every line of the hook tree."""
     from app.tui.main_screen import HookTree

@@ -53,7 +53,7 @@ async def test_restart_after_a_hook_deleted_the_model(make_tui):
         assert isinstance(app.screen, ErrorScreen)
         await pilot.press("x")
         await pilot.pause()
-        await pilot.press("r")  # restart: the model comes back
+        await pilot.press("r", "y")  # restart (confirmed: a batch ran): the model comes back
         await settle(pilot)
         assert app.is_running and app.session.ctx.model is model
         await pilot.press("c")
@@ -108,7 +108,7 @@ async def test_a_nan_loss_stops_the_run_and_shift_n_switches_that_off(make_tui):
         await pilot.press("N")
         await pilot.pause()
         assert app.session.break_on_nonfinite is False
-        await pilot.press("r")
+        await pilot.press("r", "y")
         await settle(pilot)
         await pilot.press("c")
         await settle(pilot)

@@ -14,6 +14,7 @@ from app.tui.modals import (
 )
 from tests.tui.conftest import (
     SIZE,
+    dialog_text,
     eventually,
     highlighted_hook,
     hook_names,
@@ -108,6 +109,13 @@ async def test_r_restarts_the_routine(make_tui):
         await pilot.press("e")
         await settle(pilot)
         await pilot.press("r")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)  # an epoch of training would be undone
+        assert "5 batches of this routine are undone" in dialog_text(app)
+        await pilot.press("n")
+        await pilot.pause()
+        assert "epoch 0 of 2" in screen_text(app, "#status")  # nothing lost
+        await pilot.press("r", "y")
         await pilot.pause()
         status = screen_text(app, "#status")
         assert "epoch - of 2" in status and "on_fit_start fired" in status

@@ -33,7 +33,7 @@ async def test_every_sample_config_debugs_to_the_end(path, monkeypatch):
         assert label.startswith("train/train") and metrics
         expected_findings = path.stem == "leaky_hooks"
         assert bool(app.session.findings) == expected_findings
-        await pilot.press("r", "b")  # restart puts every model back and runs again
+        await pilot.press("r", "y", "b")  # restart puts every model back and runs again
         await settle(pilot)
         assert app.session.state is RunState.PAUSED, app.session.log[-1]
         assert "batch 0 of" in screen_text(app, "#status")
