@@ -810,14 +810,21 @@ class DebugSession:
             point.run.hookset_of(point.model_idx) is hookset else None
         return hook_tree(hookset, current, self.breakpoints, self.edits.marks_of(hookset))
 
-    def variables(self) -> list[VarRow]:
+    def variables(self, model_idx: int | None = None) -> list[VarRow]:
         """Context rows, with the attributes changed since the previous stop flagged, and at
-        the end of a batch or epoch those about to be released."""
-        return variable_rows(self.ctx, self.changed, self.releasing)
+        the end of a batch or epoch those about to be released; ``model_idx``: as that model
+        of a parallel multi-model routine sees ctx (its own loss, batch values...)."""
+        if model_idx is not None and model_idx == self.ctx.get("cur_model_idx", 0):
+            model_idx = None  # the model whose turn it is: ctx as it stands
+        if model_idx is None:
+            return variable_rows(self.ctx, self.changed, self.releasing)
+        return variable_rows(self.ctx, model_idx=model_idx)
 
-    def variable(self, name: str) -> VarDetail:
-        """One ctx value in detail (tensor stats included)."""
-        return variable_detail(self.ctx, name)
+    def variable(self, name: str, model_idx: int | None = None) -> VarDetail:
+        """One ctx value in detail (tensor stats included), as :meth:`variables` sees it."""
+        if model_idx is not None and model_idx == self.ctx.get("cur_model_idx", 0):
+            model_idx = None
+        return variable_detail(self.ctx, name, model_idx=model_idx)
 
     def ctx_diff(self, older: int = -2, newer: int = -1) -> CtxDiff:
         """What changed in ctx between two recorded stops (default: the last two)."""

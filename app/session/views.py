@@ -53,15 +53,25 @@ class VarRow:
         return format_bytes(self.nbytes)
 
 
+def lifecycle_label(name: str, lifecycle: Any) -> str:
+    """What the table and the detail pane both call an attribute's lifecycle: its CtxVar
+    lifecycle, 'routine-managed' for what the routine itself sets and resets (cur_mode,
+    cur_split...), else 'plain'."""
+    if lifecycle is not None:
+        return lifecycle.value
+    return "routine-managed" if name in ROUTINE_MANAGED else "plain"
+
+
 def variable_rows(ctx: Any, changed: set[str] | frozenset[str] = frozenset(),
-                  releasing: set[str] | frozenset[str] = frozenset()) -> list[VarRow]:
-    """Every ctx attribute, in insertion order, with where it came from."""
+                  releasing: set[str] | frozenset[str] = frozenset(), *,
+                  model_idx: int | None = None) -> list[VarRow]:
+    """Every ctx attribute, in insertion order, with where it came from (as model
+    ``model_idx`` of a parallel multi-model routine sees them, when given)."""
     rows: list[VarRow] = []
-    managed = set(ROUTINE_MANAGED)
-    for record in ctx.records():
+    records = ctx.records() if model_idx is None else ctx.records_of_model(model_idx)
+    for record in records:
         summary = summarize(record.value)
-        lifecycle = record.lifecycle.value if record.lifecycle is not None else \
-            ("routine-managed" if record.name in managed else "plain")
+        lifecycle = lifecycle_label(record.name, record.lifecycle)
         rows.append(VarRow(record.name, summary.type, summary.shape, summary.dtype,
                            summary.device, summary.nbytes, lifecycle,
                            point_label(record.first), point_label(record.last),
@@ -174,14 +184,22 @@ def _num(value: float) -> str:
     return f"{value:.6g}" if math.isfinite(value) else str(value)
 
 
-def variable_detail(ctx: Any, name: str, *, preview_chars: int = 1200) -> VarDetail:
-    """Facts about ``ctx.<name>`` (KeyError explaining why it is missing)."""
-    value = ctx[name]
-    origin = ctx.provenance(name)
-    lifecycle = ctx.lifecycle_of(name)
+def variable_detail(ctx: Any, name: str, *, preview_chars: int = 1200,
+                    model_idx: int | None = None) -> VarDetail:
+    """Facts about ``ctx.<name>`` (KeyError explaining why it is missing), as model
+    ``model_idx`` of a parallel multi-model routine sees it, when given."""
+    if model_idx is None:
+        value, lifecycle = ctx[name], ctx.lifecycle_of(name)
+        origin = ctx.provenance(name)
+        first, last = origin.first, origin.last
+    else:
+        record = next((r for r in ctx.records_of_model(model_idx) if r.name == name), None)
+        if record is None:
+            raise KeyError(f"ctx.{name} is not set for model {model_idx}")
+        value, lifecycle, first, last = record.value, record.lifecycle, record.first, record.last
     return value_detail(name, value, preview_chars=preview_chars, extra=[
-        ("lifecycle", lifecycle.value if lifecycle is not None else "plain"),
-        ("set by", _where(origin.first)), ("last changed by", _where(origin.last))])
+        ("lifecycle", lifecycle_label(name, lifecycle)),
+        ("set by", _where(first)), ("last changed by", _where(last))])
 
 
 def value_detail(name: str, value: Any, *, preview_chars: int = 1200,

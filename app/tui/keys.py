@@ -84,7 +84,9 @@ KEYS: tuple[Key, ...] = (
     Key("w", "write", "Write", False, "Write the pipeline to YAML (load one from the "
         "palette)", "Editing"),
     Key("t", "toggle_mode", "Train/eval", False, "Show the train or the eval hook set"),
-    Key("m", "next_model", "Model", False, "Show the next model's hooks (multi-model)"),
+    Key("m", "next_model", "Model", False, "Show the next model's hooks and ctx "
+        "(multi-model)"),
+    Key("z", "zoom", "Zoom", False, "Maximize the focused pane (z or escape restores it)"),
     Key("question_mark", "help", "Help", True, "Show every key"),
     Key("q", "quit", "Quit", True, "Quit hookscope"),
 )

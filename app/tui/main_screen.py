@@ -20,6 +20,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.timer import Timer
+from textual.widget import Widget
 from textual.widgets import DataTable, Footer, Input, RichLog, Sparkline, Tree
 
 from app.session import ConsoleResult, DebugSession, RunState, SessionError
@@ -211,7 +212,7 @@ class MainScreen(Screen[None]):
 
     def refresh_context(self) -> None:
         table = self.query_one("#ctx", DataTable)
-        rows = self.session.variables()
+        rows = self.session.variables(self._ctx_model())
         pattern = self.query_one("#filter", Input).value.strip().lower()
         shown = [r for r in rows if pattern in r.name.lower()] if pattern else rows
         shown = render.hooks_first(shown)
@@ -236,11 +237,25 @@ class MainScreen(Screen[None]):
         self._table_names, self._table_cells = names, cells
         changed = sum(r.changed for r in rows)
         pane = self.query_one("#ctx-pane")
-        pane.border_title = (f"Context  {len(rows)} vars · {changed} changed"
-                             + (f" · {len(shown)} shown" if pattern else ""))
+        pane.border_title = (f"Context{self._ctx_model_title()}  {len(rows)} vars · "
+                             f"{changed} changed" + (f" · {len(shown)} shown" if pattern else ""))
         if current in names:
             table.move_cursor(row=names.index(current), animate=False)
         self.refresh_detail()
+
+    def _ctx_model(self) -> int | None:
+        """The model whose ctx the table shows (``m`` picks it with the hook tree's)."""
+        return self.view_model if self.session.trainer.model_nums > 1 else None
+
+    def _ctx_model_title(self) -> str:
+        model = self._ctx_model()
+        if model is None:
+            return ""
+        turn = self.session.ctx.get("cur_model_idx", 0)
+        if model == turn or getattr(self.session.trainer, "models_interact_mode",
+                                    "") == "parallel":
+            return f" · model {model}"
+        return f" · model {turn}'s pass (models take turns on one ctx)"
 
     def _highlighted_name(self) -> str | None:
         table = self.query_one("#ctx", DataTable)
@@ -277,7 +292,7 @@ class MainScreen(Screen[None]):
             detail.show(Text("select a variable to see its value", style="dim"))
             return
         try:
-            info = self.session.variable(name)
+            info = self.session.variable(name, self._ctx_model())
         except (KeyError, AttributeError):
             detail.show(Text(f"ctx.{name} is gone", style="dim"))
             return
@@ -552,6 +567,7 @@ class MainScreen(Screen[None]):
         count = self.session.trainer.model_nums
         self.view_model = (self.view_model + 1) % count
         self.refresh_tree()
+        self.refresh_context()
         self.refresh_status()
 
     def action_diff(self) -> None:
@@ -615,7 +631,23 @@ class MainScreen(Screen[None]):
         self.query_one(HookTree).focus()
 
     def action_focus_tree(self) -> None:
+        if self.maximized is not None:  # escape first restores a zoomed pane
+            self.minimize()
+            return
         self.query_one(HookTree).focus()
+
+    def action_zoom(self) -> None:
+        """Maximize the pane holding the focus (the whole pane, its title and border), or
+        restore the layout."""
+        if self.maximized is not None:
+            self.minimize()
+            return
+        focused = self.focused
+        if focused is None:
+            return
+        pane = next((w for w in focused.ancestors_with_self
+                     if isinstance(w, Widget) and w.has_class("pane")), focused)
+        self.maximized = pane
 
     def action_help(self) -> None:
         self.app.push_screen(HelpScreen())

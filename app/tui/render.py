@@ -268,6 +268,9 @@ def value_text(info: VarDetail) -> Text:
     text.append("  ".join(f"{k}: {v}" for k, v in info.facts
                           if k not in ("set by", "last changed by")) + "\n", style="cyan")
     text.append(f"set by {relative_paths(facts['set by'])}\n", style="dim")
+    last = facts.get("last changed by")
+    if last and last != facts["set by"]:
+        text.append(f"last changed by {relative_paths(last)}\n", style="dim")
     text.append(info.preview)
     return text
 

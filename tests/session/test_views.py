@@ -210,3 +210,48 @@ def test_values_that_cannot_describe_themselves_never_break_a_view(make_session)
     assert dict(session.variable("lazy_weight").facts)["stats"].startswith("not available")
     assert "repr failed: RuntimeError: no repr for you" in session.variable("loud").preview
     assert bounded_repr(Slow(), seconds=0.2) == "<repr did not finish within 0.2 s>"
+
+
+def test_the_table_and_the_detail_agree_on_every_lifecycle_and_setter(make_session):
+    session = make_session()
+    session.step_batch()
+    rows = session.variables()
+    kinds = {row.lifecycle for row in rows}
+    assert {"routine-managed", "batch", "plain"} <= kinds  # every kind is compared below
+    for row in rows:
+        facts = dict(session.variable(row.name).facts)
+        assert facts["lifecycle"] == row.lifecycle, row.name
+        assert facts["set by"].startswith(row.set_by.split(" @ ")[0]) or row.set_by == "setup"
+
+
+def test_each_model_of_a_parallel_routine_has_its_own_ctx_view(make_trainer):
+    from trainer_core.trainers.multi_model import MultiModelTrainer
+
+    trainer = MultiModelTrainer(2, "parallel", base_trainer=make_trainer())
+    with torch.no_grad():  # the models start alike: make their losses differ
+        for parameter in trainer.ctx.models[1].parameters():
+            parameter.mul_(0.5)
+    session = DebugSession(trainer, name="two")
+    losses: dict[int, float] = {}
+
+    def note_loss(ctx):
+        losses[ctx.cur_model_idx] = ctx.loss_batch.item()
+
+    for model_idx in (0, 1):
+        session.insert(note_loss, "on_batch_forward", model_idx=model_idx)
+    session.start()
+    session.add_breakpoint(trigger="on_batch_backward", condition="model_idx == 1")
+    session.continue_()
+    assert session.point.model_idx == 1 and losses[0] != losses[1]
+
+    def row(model_idx, name):
+        return next(r for r in session.variables(model_idx) if r.name == name)
+
+    assert f"{losses[0]:.4f}" in session.variable("loss_batch", 0).preview
+    assert f"{losses[1]:.4f}" in session.variable("loss_batch", 1).preview
+    assert float(session.ctx.loss_batch) == pytest.approx(losses[1], rel=1e-5)
+    assert row(0, "loss_batch").lifecycle == row(1, "loss_batch").lifecycle == "batch"
+    seen_by_0 = {r.name: r.value for r in session.ctx.records_of_model(0)}
+    assert seen_by_0["model"] is trainer.ctx.models[0] and seen_by_0["cur_model_idx"] == 0
+    assert session.ctx.model is trainer.ctx.models[1]  # the view changed nothing in ctx
+    session.close()

@@ -483,6 +483,63 @@ async def test_m_shows_each_model_of_a_multi_model_trainer(make_trainer):
         assert highlighted_hook(app) == "_hook_on_epoch_start"
 
 
+async def test_m_also_shows_that_models_own_ctx_in_a_parallel_routine(make_trainer):
+    import torch
+    from textual.widgets import DataTable
+
+    from app.session import DebugSession
+    from app.tui import make_app
+    from trainer_core.trainers.multi_model import MultiModelTrainer
+
+    trainer = MultiModelTrainer(2, "parallel", base_trainer=make_trainer())
+    with torch.no_grad():
+        for parameter in trainer.ctx.models[1].parameters():
+            parameter.mul_(0.5)
+    session = DebugSession(trainer, name="two.yaml")
+    session.start()
+    session.add_breakpoint(trigger="on_batch_backward", condition="model_idx == 1")
+    session.continue_()
+    own = {i: session.ctx.records_of_model(i) for i in (0, 1)}
+    loss = {i: next(r.value for r in own[i] if r.name == "loss_batch").item() for i in (0, 1)}
+    assert loss[0] != loss[1]
+    app = make_app(session, stable=True)
+    async with app.run_test(size=SIZE) as pilot:
+        table = app.screen.query_one("#ctx", DataTable)
+        table.focus()
+        names = [str(key.value) for key in table.rows]
+        table.move_cursor(row=names.index("loss_batch"))
+        await pilot.pause()
+        pane = app.screen.query_one("#ctx-pane")
+        assert pane.border_title.startswith("Context · model 0")  # the tree's model
+        assert f"{loss[0]:.4f}" in screen_text(app, "#detail")
+        await pilot.press("m")
+        await pilot.pause()
+        assert pane.border_title.startswith("Context · model 1")
+        assert f"{loss[1]:.4f}" in screen_text(app, "#detail")
+
+
+async def test_z_maximizes_the_focused_pane_and_escape_restores_it(make_tui):
+    from textual.widgets import DataTable
+
+    app = make_tui()
+    async with app.run_test(size=SIZE) as pilot:
+        app.screen.query_one("#ctx", DataTable).focus()
+        await pilot.press("z")
+        await pilot.pause()
+        assert app.screen.maximized is app.screen.query_one("#ctx-pane")
+        assert not app.screen.query_one("#hooks-pane").region  # the others make room
+        await pilot.press("s")  # stepping keys still work while zoomed
+        await pilot.pause()
+        assert highlighted_hook(app) == "_hook_on_fit_start_init"
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen.maximized is None and app.screen.query_one("#hooks-pane").region
+        assert isinstance(app.screen.focused, DataTable)  # escape restored, focus stayed
+        await pilot.press("z", "z")
+        await pilot.pause()
+        assert app.screen.maximized is None
+
+
 def test_debug_opens_the_app_on_a_trainer_built_in_python(make_trainer, monkeypatch):
     from app import debug
     from app.tui.app import HookscopeApp

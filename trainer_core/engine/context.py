@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from trainer_core.engine.scopes import (
+    _MISSING,
     LABELS,
     LIFECYCLE,
     ROUTINE_MANAGED,
@@ -262,6 +263,25 @@ class Context(Scopes):
         return [VarRecord(name, value, self._lc.get(name), name in managed,
                           self._first.get(name), self._last.get(name))
                 for name, value in self.__dict__.items()]
+
+    def records_of_model(self, model_idx: int) -> list[VarRecord]:
+        """:meth:`records` as model ``model_idx`` of a parallel multi-model routine sees
+        them: its own batch/epoch/routine values (kept aside while another model's hooks
+        run) with the shared attributes, ``model`` and ``cur_model_idx`` its own. For the
+        model whose turn it is, or with one set of scoped values, the same as records()."""
+        if model_idx == self._lane or not self._lane_frames:
+            return self.records()
+        own = self._lane_frames.get(model_idx, {})
+        mine = {"cur_model_idx": model_idx}
+        models = self.__dict__.get("models")
+        if isinstance(models, list | tuple) and 0 <= model_idx < len(models):
+            mine["model"] = models[model_idx]
+        rows = [VarRecord(r.name, mine.get(r.name, r.value), r.lifecycle, r.routine_managed,
+                          r.first, r.last) for r in self.records() if r.name not in self._lc]
+        rows += [VarRecord(name, value, lifecycle, False, first, last)
+                 for name, (value, lifecycle, first, last) in own.items()
+                 if value is not _MISSING]
+        return rows
 
     @property
     def last_writes(self) -> Mapping[str, Point | None]:
