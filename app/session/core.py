@@ -808,7 +808,11 @@ class DebugSession:
         point = self.point
         current = point if point is not None and \
             point.run.hookset_of(point.model_idx) is hookset else None
-        return hook_tree(hookset, current, self.breakpoints, self.edits.marks_of(hookset))
+        kind = hookset_kind(mode)
+        blamed = {(f.trigger, f.hook) for f in self.findings if f.hook is not None
+                  and hookset_kind(f.mode or "train") == kind and f.model_idx == model_idx}
+        return hook_tree(hookset, current, self.breakpoints, self.edits.marks_of(hookset),
+                         blamed)
 
     def variables(self, model_idx: int | None = None) -> list[VarRow]:
         """Context rows, with the attributes changed since the previous stop flagged, and at

@@ -75,6 +75,7 @@ class HookRow:
     done: bool
     breakpoint: bool
     edited: bool
+    leaking: bool = False  # a lifecycle finding blames this hook
 
     @property
     def is_trigger(self) -> bool:

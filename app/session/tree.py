@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from app.session.breakpoints import Breakpoints
 from app.session.history import Marks
 from app.session.state import HookRow
-from trainer_core.engine.hooks import Hook, HookSet, describe_hook, hook_name
+from trainer_core.engine.hooks import Hook, HookInfo, HookSet, describe_hook, hook_name
 from trainer_core.engine.points import HOOK_DONE, Point
 from trainer_core.engine.triggers import BATCH_TRIGGERS, TRIGGERS
 
 
 def hook_tree(hookset: HookSet, point: Point | None, breakpoints: Breakpoints,
-              marks: Marks) -> list[HookRow]:
+              marks: Marks, blamed: Collection[tuple[str, HookInfo]] = ()) -> list[HookRow]:
     """Rows of ``hookset``; ``point`` is where the routine is when it runs this hook set
     (None otherwise): its hook is current, earlier triggers of the batch and earlier hooks of
-    the firing are done."""
+    the firing are done. ``blamed``: (trigger, hook) pairs a lifecycle finding names."""
     trigger_now = point.trigger if point is not None else None
     rows: list[HookRow] = []
     for trigger in TRIGGERS:
@@ -31,10 +33,12 @@ def hook_tree(hookset: HookSet, point: Point | None, breakpoints: Breakpoints,
             done = trigger_done or (current_pos >= 0 and point is not None and (
                 position < current_pos or (position == current_pos and
                                            point.kind is HOOK_DONE)))
-            rows.append(HookRow(trigger, position, name, describe_hook(hook).location,
+            info = describe_hook(hook)
+            rows.append(HookRow(trigger, position, name, info.location,
                                 position == current_pos and point is not None
                                 and point.kind is not HOOK_DONE,
-                                done, breakpoints.on_hook(name), (trigger, id(hook)) in marks))
+                                done, breakpoints.on_hook(name), (trigger, id(hook)) in marks,
+                                (trigger, info) in blamed))
     return rows
 
 

@@ -40,7 +40,9 @@ from app.tui.modals import (
     PipelineFileScreen,
 )
 from app.tui.panel import TextPanel, hold_cursors
+from app.tui.warnings import FindingsList
 from trainer_core.engine.edits import Edit, Insert, Remove, Reset
+from trainer_core.engine.hooks import describe_hook
 from trainer_core.engine.modes import hookset_kind
 from trainer_core.engine.triggers import TRIGGERS
 from trainer_core.errors import HookscopeError
@@ -108,8 +110,8 @@ class MainScreen(Screen[None]):
                     with Vertical(id="side"):
                         with VerticalScroll(id="watch-pane", classes="pane"):
                             yield WatchesPanel(id="watches")
-                        with VerticalScroll(id="warn-pane", classes="pane"):
-                            yield TextPanel(id="warnings")
+                        with Vertical(id="warn-pane", classes="pane"):
+                            yield FindingsList(id="warnings")
         with Horizontal(id="strip", classes="pane"):
             with Vertical(id="progress-pane"):
                 yield TextPanel(id="progress")
@@ -311,8 +313,31 @@ class MainScreen(Screen[None]):
 
     def refresh_warnings(self) -> None:
         findings = self.session.findings
-        self.query_one("#warn-pane").border_title = f"Warnings ({len(findings)})"
-        self.query_one("#warnings", TextPanel).show(render.findings_text(findings))
+        pane = self.query_one("#warn-pane")
+        pane.border_title = f"Warnings ({len(findings)})"
+        pane.border_subtitle = "enter: show the hook" if findings else ""
+        self.query_one("#warnings", FindingsList).show_findings(findings)
+
+    def on_findings_list_jump_to_hook(self, message: FindingsList.JumpToHook) -> None:
+        """Show the hook a warning blames, selected in the tree (its hook set and model)."""
+        finding = message.finding
+        if finding.hook is None or finding.trigger is None:
+            self.note(f"{finding.where} was set outside any hook (the trainer's setup)")
+            return
+        kind = hookset_kind(finding.mode or "train")
+        model = finding.model_idx if finding.model_idx < self.session.trainer.model_nums else 0
+        hooks = self.session.hookset(kind, model)[finding.trigger]
+        position = next((i for i, hook in enumerate(hooks)
+                         if describe_hook(hook) == finding.hook), None)
+        if position is None:
+            self.note(f"{finding.hook.name} is no longer at {finding.trigger} "
+                      f"({kind} hook set): an edit moved or removed it")
+            return
+        self.view_mode, self.view_model = kind, model
+        self.refresh_tree()
+        self.refresh_status()
+        self.select_node((finding.trigger, position))
+        self.query_one(HookTree).focus()
 
     def refresh_strip(self) -> None:
         points, label = render.loss_strip(list(self.session.losses)[-40:])

@@ -22,7 +22,6 @@ from app.session import (
     VarDetail,
     VarRow,
 )
-from trainer_core.analysis.lifecycle import Finding
 from trainer_core.engine.triggers import TRIGGERS
 
 STATE_STYLES = {"paused": "bold yellow", "running": "bold green", "finished": "bold cyan",
@@ -88,7 +87,8 @@ def trigger_label(row: HookRow, hook_count: int) -> Text:
 
 
 def hook_label(row: HookRow) -> Text:
-    """A hook leaf: ▶ when about to run, ● breakpoint, ✎ edited by the user."""
+    """A hook leaf: ▶ when about to run, ● breakpoint, ✎ edited by the user, ⚠ blamed by a
+    lifecycle warning."""
     marker = "▶ " if row.current else "  "
     style = "bold reverse" if row.current else ("dim" if row.done else "")
     text = Text()
@@ -98,10 +98,11 @@ def hook_label(row: HookRow) -> Text:
         text.append(" ●", style="bold red")
     if row.edited:
         text.append(" ✎", style="bold cyan")
+    if row.leaking:
+        text.append(" ⚠", style="bold yellow")
     return text
 
 
-#: Context table columns and their widths: all eight fit in the table at 120 columns.
 #: Context table columns and their widths at 120 columns, the narrowest supported terminal.
 CONTEXT_COLUMNS = (("name", 16), ("type", 9), ("shape", 9), ("dtype", 7), ("device", 4),
                    ("size", 8), ("lifecycle", 7), ("set by", 11))
@@ -161,23 +162,6 @@ def var_sort_key(row: VarRow, column: str) -> object:
     if column == "size":
         return row.nbytes
     return str(getattr(row, column.replace(" ", "_"), "")).lower()
-
-
-def findings_text(findings: Sequence[Finding]) -> Text:
-    """Warnings pane: each finding with its hook, file:line and the fix hint."""
-    if not findings:
-        return Text.assemble(("No lifecycle findings.", "dim"))
-    text = Text()
-    for finding in findings:
-        text.append("⚠ ", style="bold yellow")
-        text.append(finding.where, style="bold")
-        text.append(f" [{finding.kind.value}]", style="yellow")
-        if finding.mode and finding.mode != "train":
-            text.append(f" in {finding.mode}/{finding.split}", style="yellow")
-        text.append(f"\n{finding.message}\n")
-        text.append(f"by {relative_paths(finding.source)}\n", style="cyan")
-        text.append(f"fix: {finding.hint}\n\n", style="green")
-    return text
 
 
 def relative_paths(text: str) -> str:

@@ -249,7 +249,7 @@ def test_each_model_of_a_parallel_routine_has_its_own_ctx_view(make_trainer):
 
     assert f"{losses[0]:.4f}" in session.variable("loss_batch", 0).preview
     assert f"{losses[1]:.4f}" in session.variable("loss_batch", 1).preview
-    assert float(session.ctx.loss_batch) == pytest.approx(losses[1], rel=1e-5)
+    assert session.ctx.loss_batch.item() == pytest.approx(losses[1], rel=1e-5)
     assert row(0, "loss_batch").lifecycle == row(1, "loss_batch").lifecycle == "batch"
     seen_by_0 = {r.name: r.value for r in session.ctx.records_of_model(0)}
     assert seen_by_0["model"] is trainer.ctx.models[0] and seen_by_0["cur_model_idx"] == 0
