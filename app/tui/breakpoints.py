@@ -22,7 +22,9 @@ from textual.widgets import DataTable, Input, Label, Static
 from app.session import BreakpointError, DebugSession
 
 NAN_ROW = "nan"
-COLUMNS = ("#", "kind", "where", "condition", "on", "hits", "note")
+#: The short columns first: on a narrow terminal the long ones (where, condition, note) are
+#: the ones scrolled to.
+COLUMNS = ("#", "on", "hits", "kind", "where", "condition", "note")
 
 
 class BreakpointsScreen(ModalScreen[str | None]):
@@ -68,13 +70,14 @@ class BreakpointsScreen(ModalScreen[str | None]):
         current = table.cursor_row
         table.clear()
         on = self.session.break_on_nonfinite
-        table.add_row("N", "preset", "after the hook that makes a loss NaN/Inf", "",
-                      _on(on), "", "", key=NAN_ROW)
+        table.add_row("N", _on(on), "", "preset", "after the hook that makes a loss NaN/Inf",
+                      "", "", key=NAN_ROW)
         for bp in self.session.breakpoints:
-            table.add_row(str(bp.id), bp.kind, bp.trigger or bp.hook or
+            table.add_row(str(bp.id), _on(bp.enabled), str(bp.hits), bp.kind,
+                          bp.trigger or bp.hook or
                           ("any trigger" if bp.every else "any batch (once)"),
-                          bp.condition or "", _on(bp.enabled), str(bp.hits),
-                          Text(bp.message, style="yellow"), key=str(bp.id))
+                          bp.condition or "", Text(bp.message, style="yellow"),
+                          key=str(bp.id))
         table.move_cursor(row=min(current, table.row_count - 1), animate=False)
 
     def _selected(self) -> str | None:

@@ -54,7 +54,10 @@ NodeData = tuple[str, int]  # (trigger, position); position -1 for the trigger i
 LIVE_INTERVAL = 0.2
 
 #: The smallest terminal the layout fits without hiding a pane.
-MIN_SIZE = (120, 36)
+#: The layout every pane is designed for; smaller terminals get compact pane sizes.
+FULL_SIZE = (120, 36)
+#: Below this, some panes cannot show their content (said in the header).
+MIN_SIZE = (80, 24)
 
 
 class HookTree(Tree[NodeData]):
@@ -63,6 +66,21 @@ class HookTree(Tree[NodeData]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("space", "screen.toggle_breakpoint", "Breakpoint", show=False),
     ]
+
+
+class FilterInput(Input):
+    """The Context filter, reached with ``/`` only: Tab passes it by, so a person tabbing
+    between panes never ends up typing stepping keys into it; leaving it makes it
+    unreachable again."""
+
+    can_focus = False
+
+    def open(self) -> None:
+        self.can_focus = True
+        self.focus()
+
+    def on_blur(self) -> None:
+        self.can_focus = False
 
 
 class MainScreen(Screen[None]):
@@ -92,6 +110,7 @@ class MainScreen(Screen[None]):
         self._table_cells: list[list[Text]] = []
         self._widths = render.BASE_WIDTHS
         self._small_size_noted: tuple[int, int] | None = None
+        self._size_warning = ""  # said in the header while the terminal is below MIN_SIZE
 
     # -- layout ------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -101,7 +120,7 @@ class MainScreen(Screen[None]):
                 yield HookTree("hooks", id="hooks")
             with Vertical(id="right"):
                 with Vertical(id="ctx-pane", classes="pane"):
-                    yield Input(placeholder="/ filter variables by name", id="filter")
+                    yield FilterInput(placeholder="/ filter variables by name", id="filter")
                     yield DataTable(id="ctx", cursor_type="row", zebra_stripes=True,
                                     cell_padding=0)
                 with Horizontal(id="lower"):
@@ -145,11 +164,17 @@ class MainScreen(Screen[None]):
     def on_resize(self) -> None:
         self.call_after_refresh(self._fit_columns)
         width, height = self.app.size
+        # below 120x36 the panes take compact sizes (CSS: MainScreen.-narrow / .-short)
+        self.set_class(width < FULL_SIZE[0], "-narrow")
+        self.set_class(height < FULL_SIZE[1], "-short")
         too_small = width < MIN_SIZE[0] or height < MIN_SIZE[1]
+        self._size_warning = (f"terminal {width}x{height}: hookscope needs at least "
+                              f"{MIN_SIZE[0]}x{MIN_SIZE[1]}, some panes are cut"
+                              if too_small else "")
         if too_small and (width, height) != self._small_size_noted:
             self._small_size_noted = (width, height)
-            self.note(f"this terminal is {width}x{height}; hookscope is laid out for at least "
-                      f"{MIN_SIZE[0]}x{MIN_SIZE[1]} (the Context table may be hidden)")
+            self.note(self._size_warning)
+        self.refresh_status()
 
     def _fit_columns(self) -> None:
         """Widen the Context columns to the table's width (a wide terminal shows full names)."""
@@ -176,7 +201,8 @@ class MainScreen(Screen[None]):
     def refresh_status(self) -> None:
         status = self.session.status()
         self.query_one("#status", TextPanel).show(
-            render.status_text(status, self.view_mode, self.view_model))
+            render.status_text(status, self.view_mode, self.view_model,
+                               compact=self.has_class("-narrow"), warning=self._size_warning))
         self.query_one("#progress", TextPanel).show(
             render.progress_text(status.batches_done, status.total_batches))
 
@@ -610,7 +636,7 @@ class MainScreen(Screen[None]):
         self.app.push_screen(DiffScreen(choices, describe))
 
     def action_filter(self) -> None:
-        self.query_one("#filter", Input).focus()
+        self.query_one("#filter", FilterInput).open()
 
     # -- console and watches ---------------------------------------------------------
     def action_console(self) -> None:

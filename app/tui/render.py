@@ -28,11 +28,17 @@ STATE_STYLES = {"paused": "bold yellow", "running": "bold green", "finished": "b
                 "error": "bold white on red", "idle": "dim"}
 
 
-def status_text(status: Status, view_mode: str, view_model: int) -> Text:
-    """Two header lines: where the routine is, then what runs next and why it stopped."""
-    text = Text()
-    text.append("hookscope", style="bold")
-    text.append(f" · {status.name} · ")
+def status_text(status: Status, view_mode: str, view_model: int, *, compact: bool = False,
+                warning: str = "") -> Text:
+    """Two header lines: where the routine is, then what runs next and why it stopped; each
+    cut at the edge rather than wrapped (a wrapped first line would push the second out).
+    ``compact`` (a narrow terminal) leaves out what the panes already say; ``warning`` (the
+    terminal is too small) leads the second line."""
+    text = Text(no_wrap=True, overflow="ellipsis")
+    if not compact:
+        text.append("hookscope", style="bold")
+        text.append(" · ")
+    text.append(f"{status.name} · ")
     text.append(status.stack or f"{status.mode}/{status.split}", style="bold")
     if status.model_nums > 1:
         # model indices count from 0, as in MultiModelTrainer and the hook tree
@@ -47,6 +53,8 @@ def status_text(status: Status, view_mode: str, view_model: int) -> Text:
     if status.reason and status.state.value != "running":
         text.append(f" {status.reason}", style="dim")
     text.append("\n")
+    if warning:
+        text.append(f"{warning} ", style="bold reverse red")
     if status.state.value == "running":
         text.append("running", style="bold")
         text.append(" (p pauses)", style="dim")
@@ -67,9 +75,10 @@ def status_text(status: Status, view_mode: str, view_model: int) -> Text:
     else:
         text.append("routine finished" if status.state.value == "finished" else "",
                     style="dim")
-    text.append(f"   (hook tree: {view_mode} set" + (f", model {view_model}"
-                                                      if status.model_nums > 1 else "") + ")",
-                style="dim")
+    if not compact:
+        text.append(f"   (hook tree: {view_mode} set" + (f", model {view_model}"
+                                                          if status.model_nums > 1 else "")
+                    + ")", style="dim")
     return text
 
 

@@ -29,7 +29,7 @@ async def test_the_manager_lists_toggles_edits_and_deletes(make_tui):
         assert isinstance(screen, BreakpointsScreen)
         rows = table_rows(screen)
         assert [r[0] for r in rows] == ["N", "1", "2"]  # the NaN/Inf preset first
-        assert rows[2][1:5] == ["hook", "_hook_on_batch_forward", "batch_i == 2", "on"]
+        assert rows[2][1:6] == ["on", "0", "hook", "_hook_on_batch_forward", "batch_i == 2"]
         await pilot.press("space")  # the preset off
         assert app.session.break_on_nonfinite is False
         await pilot.press("down", "space")  # #1 off

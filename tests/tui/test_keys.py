@@ -652,15 +652,15 @@ async def test_a_wider_terminal_widens_the_context_columns(make_tui):
         assert "fit_start_init" in cells  # cut to 'fit_start_…' at 120 columns
 
 
-async def test_a_terminal_smaller_than_the_layout_says_so_in_the_log(make_tui):
+async def test_a_terminal_smaller_than_80x24_says_so_in_the_log_too(make_tui):
     app = make_tui()
-    async with app.run_test(size=(80, 24)) as pilot:
-        assert await eventually(pilot, lambda: any("80x24" in line and "120x36" in line
+    async with app.run_test(size=(78, 22)) as pilot:
+        assert await eventually(pilot, lambda: any("78x22" in line and "80x24" in line
                                                    for line in app.session.log))
     app = make_tui()
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
-        assert not any("laid out for" in line for line in app.session.log)
+        assert not any("needs at least" in line for line in app.session.log)
 
 
 async def test_loading_a_pipeline_that_breaks_a_read_warns_then_loads_on_a_second_enter(

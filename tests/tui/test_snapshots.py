@@ -1,4 +1,5 @@
-"""SVG snapshots of the main screen, the insert-hook modal and the error modal.
+"""SVG snapshots of the main screen, the console with watches and the breakpoint manager (at
+80x24, the smallest supported terminal, and 120x36), the insert-hook and error modals.
 
 Update after an intended change of the look: ``pytest tests/tui --snapshot-update``, then
 look at the SVGs in tests/tui/__snapshots__ before committing them.
@@ -8,19 +9,23 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from app.session import DebugSession
 from app.tui import make_app
 from tests.tui.conftest import SIZE
 from tests.tui.hooks_that_fail import divide_by_batch
 
 ROOT = Path(__file__).resolve().parents[2]
+SIZES = pytest.mark.parametrize("size", [(80, 24), SIZE], ids=lambda s: f"{s[0]}x{s[1]}")
 
 
-def test_main_screen_paused_at_on_batch_forward(snap_compare, monkeypatch):
+@SIZES
+def test_main_screen_paused_at_on_batch_forward(snap_compare, monkeypatch, size):
     monkeypatch.chdir(ROOT)
     app = make_app(ROOT / "sample_configs" / "default.yaml", stable=True,
                    overrides={"train.local_update_steps": 2})
-    assert snap_compare(app, press=["n", "n", "n", "s"], terminal_size=SIZE)
+    assert snap_compare(app, press=["n", "n", "n", "s"], terminal_size=size)
 
 
 def test_insert_hook_modal(snap_compare, make_trainer, monkeypatch):
@@ -45,7 +50,8 @@ def test_error_modal(snap_compare, make_trainer, monkeypatch):
     assert snap_compare(make_app(session, stable=True), terminal_size=SIZE)
 
 
-def test_console_result_and_a_watch(snap_compare, make_trainer, monkeypatch):
+@SIZES
+def test_console_result_and_a_watch(snap_compare, make_trainer, monkeypatch, size):
     monkeypatch.chdir(ROOT)
     session = DebugSession(make_trainer(), name="tiny.yaml")
     session.start()
@@ -60,10 +66,11 @@ def test_console_result_and_a_watch(snap_compare, make_trainer, monkeypatch):
         await pilot.pause()
 
     assert snap_compare(make_app(session, stable=True), run_before=evaluate,
-                        terminal_size=SIZE)
+                        terminal_size=size)
 
 
-def test_breakpoint_manager(snap_compare, make_trainer, monkeypatch):
+@SIZES
+def test_breakpoint_manager(snap_compare, make_trainer, monkeypatch, size):
     monkeypatch.chdir(ROOT)
     session = DebugSession(make_trainer(), name="tiny.yaml")
     session.add_breakpoint(trigger="on_batch_end")
@@ -71,4 +78,4 @@ def test_breakpoint_manager(snap_compare, make_trainer, monkeypatch):
     session.add_breakpoint(condition="loss_batch > 5")
     session.enable_breakpoint(1, False)
     app = make_app(session, stable=True)
-    assert snap_compare(app, press=["ctrl+b"], terminal_size=SIZE)
+    assert snap_compare(app, press=["ctrl+b"], terminal_size=size)
