@@ -106,6 +106,7 @@ class MainScreen(Screen[None]):
         self._logged: list[str] = []
         self._working = False
         self._detail_for = "hook"
+        self._focus_from_console = False
         self._table_names: list[str] = []
         self._table_cells: list[list[Text]] = []
         self._widths = render.BASE_WIDTHS
@@ -418,6 +419,9 @@ class MainScreen(Screen[None]):
     def on_descendant_focus(self, event: Any) -> None:
         """The detail pane follows the focus: a hook from the tree, a value from the table."""
         focused = self.focused
+        if self._focus_from_console:
+            self._focus_from_console = False
+            return
         if isinstance(focused, HookTree):
             self._detail_for = "hook"
         elif isinstance(focused, DataTable):
@@ -679,6 +683,9 @@ class MainScreen(Screen[None]):
             self.refresh_strip()
 
     def on_console_line_closed(self, event: ConsoleLine.Closed) -> None:
+        # the tree gets the keys back, but the detail pane keeps the console's result (which
+        # the worker may deliver before or after this focus change)
+        self._focus_from_console = True
         self.query_one(HookTree).focus()
 
     def action_focus_tree(self) -> None:

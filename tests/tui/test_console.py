@@ -32,6 +32,21 @@ async def test_colon_evaluates_into_the_detail_pane_and_closes(make_tui):
         assert app.session.point.trigger == "on_batch_end"
 
 
+async def test_a_result_that_arrives_before_the_console_closes_stays_shown(make_tui):
+    """The evaluation runs in a worker: its result may reach the screen before the focus
+    goes back to the tree; either way the detail pane keeps it."""
+    app = make_tui()
+    async with app.run_test(size=SIZE) as pilot:
+        await stopped_at_backward(app, pilot)
+        await pilot.press("colon")
+        app.screen._show_result(app.session.console.run("batch_i + 40"))  # the worker first
+        await pilot.press("escape")  # then the line closes and the tree takes the focus
+        await pilot.pause()
+        assert app.screen.focused is app.screen.query_one("#hooks")
+        assert app.screen.query_one("#detail-pane").border_title == "Console"
+        assert ": batch_i + 40" in screen_text(app, "#detail")
+
+
 async def test_errors_show_in_place_and_the_app_stays(make_tui):
     app = make_tui()
     async with app.run_test(size=SIZE) as pilot:

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -37,18 +38,24 @@ def capture(name: str) -> str:
     return tmux("capture-pane", "-p", "-t", name, check=False).stdout
 
 
-def wait_for(name: str, *texts: str, timeout: float = 60) -> str:
-    """The screen once every one of ``texts`` is on it: a frame is drawn in pieces, so one
-    text being there does not mean the others are yet."""
+def wait_until(name: str, holds: Callable[[str], bool], what: str,
+               timeout: float = 60) -> str:
+    """The screen once ``holds(screen)``: a frame is drawn in pieces, so one text being
+    there does not mean the others are yet."""
     deadline = time.monotonic() + timeout
     screen = ""
     while time.monotonic() < deadline:
         screen = capture(name)
-        if all(text in screen for text in texts):
+        if holds(screen):
             return screen
         time.sleep(0.2)
-    missing = [text for text in texts if text not in screen]
-    raise AssertionError(f"{missing!r} did not appear; the screen was:\n{screen}")
+    raise AssertionError(f"{what} did not happen; the screen was:\n{screen}")
+
+
+def wait_for(name: str, *texts: str) -> str:
+    """The screen once every one of ``texts`` is on it."""
+    return wait_until(name, lambda screen: all(text in screen for text in texts),
+                      f"{texts!r} on screen")
 
 
 def test_the_console_script_opens_the_debugger_on_the_default_config():
@@ -66,6 +73,25 @@ def test_the_console_script_opens_the_debugger_on_the_default_config():
         wait_for(name, "_hook_on_batch_start_init about to run", "batch 0 of 40")
         tmux("send-keys", "-t", name, "b")
         wait_for(name, "on_batch_end done", "batch 0 of 40")
+        # evaluate an expression in the console
+        tmux("send-keys", "-t", name, ":")
+        wait_for(name, "watch EXPR")  # the console line is open (typed keys go to it)
+        tmux("send-keys", "-t", name, "-l", "y_true.shape[0] * 1000 + 7")
+        tmux("send-keys", "-t", name, "Enter")
+        wait_for(name, "Console", "32007")
+        # a breakpoint on the selected trigger (the console gave the focus back to the
+        # tree), then deleted in the breakpoint manager
+        tmux("send-keys", "-t", name, "Space")
+        wait_for(name, "on_fit_start (1) ●")
+        tmux("send-keys", "-t", name, "C-b")
+        wait_for(name, "Breakpoints", "trigger", "esc close")
+        tmux("send-keys", "-t", name, "Down", "x")
+        deadline = time.monotonic() + 20
+        while " trigger " in capture(name) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        tmux("send-keys", "-t", name, "Escape")
+        wait_until(name, lambda screen: "Hooks · train" in screen and "●" not in screen,
+                   "the manager closed with the breakpoint gone")
         tmux("send-keys", "-t", name, "q")
         deadline = time.monotonic() + 20
         while "PAUSED" in capture(name) and time.monotonic() < deadline:
