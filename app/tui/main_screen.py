@@ -21,12 +21,14 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import Widget
-from textual.widgets import DataTable, Footer, Input, RichLog, Sparkline, Tree
+from textual.widgets import DataTable, Footer, Tree
 
 from app.session import ConsoleResult, DebugSession, RunState, SessionError
 from app.tui import render
 from app.tui.breakpoints import BreakpointsScreen
 from app.tui.console import ConsoleLine, WatchesPanel
+from app.tui.context_pane import ContextPane
+from app.tui.hook_tree import HookTree, NodeData
 from app.tui.keys import KEYS
 from app.tui.modals import (
     BreakpointRequest,
@@ -40,6 +42,7 @@ from app.tui.modals import (
     PipelineFileScreen,
 )
 from app.tui.panel import TextPanel, hold_cursors
+from app.tui.strip import RoutineStrip
 from app.tui.warnings import FindingsList
 from trainer_core.engine.edits import Edit, Insert, Remove, Reset
 from trainer_core.engine.hooks import describe_hook
@@ -47,40 +50,14 @@ from trainer_core.engine.modes import hookset_kind
 from trainer_core.engine.triggers import TRIGGERS
 from trainer_core.errors import HookscopeError
 
-NodeData = tuple[str, int]  # (trigger, position); position -1 for the trigger itself
-
 #: Seconds between screen updates while a step runs in a worker (5 a second; the hook
 #: timings every third). Each costs the run a little: see bench/tui_latency.py.
 LIVE_INTERVAL = 0.2
 
-#: The smallest terminal the layout fits without hiding a pane.
 #: The layout every pane is designed for; smaller terminals get compact pane sizes.
 FULL_SIZE = (120, 36)
 #: Below this, some panes cannot show their content (said in the header).
 MIN_SIZE = (80, 24)
-
-
-class HookTree(Tree[NodeData]):
-    """The hook tree; space toggles a breakpoint instead of folding a trigger."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("space", "screen.toggle_breakpoint", "Breakpoint", show=False),
-    ]
-
-
-class FilterInput(Input):
-    """The Context filter, reached with ``/`` only: Tab passes it by, so a person tabbing
-    between panes never ends up typing stepping keys into it; leaving it makes it
-    unreachable again."""
-
-    can_focus = False
-
-    def open(self) -> None:
-        self.can_focus = True
-        self.focus()
-
-    def on_blur(self) -> None:
-        self.can_focus = False
 
 
 class MainScreen(Screen[None]):
@@ -99,17 +76,11 @@ class MainScreen(Screen[None]):
         self.view_mode = hookset_kind(session.mode)
         self.view_model = 0
         self._shown_run: Any = None
-        self._structure: list[tuple[str, int, str]] = []
-        self._sort: tuple[str, bool] | None = None
         self._ticker: Timer | None = None
         self._ticks = 0
-        self._logged: list[str] = []
         self._working = False
         self._detail_for = "hook"
         self._focus_from_console = False
-        self._table_names: list[str] = []
-        self._table_cells: list[list[Text]] = []
-        self._widths = render.BASE_WIDTHS
         self._small_size_noted: tuple[int, int] | None = None
         self._size_warning = ""  # said in the header while the terminal is below MIN_SIZE
 
@@ -120,10 +91,7 @@ class MainScreen(Screen[None]):
             with Vertical(id="hooks-pane", classes="pane"):
                 yield HookTree("hooks", id="hooks")
             with Vertical(id="right"):
-                with Vertical(id="ctx-pane", classes="pane"):
-                    yield FilterInput(placeholder="/ filter variables by name", id="filter")
-                    yield DataTable(id="ctx", cursor_type="row", zebra_stripes=True,
-                                    cell_padding=0)
+                yield ContextPane(id="ctx-pane", classes="pane")
                 with Horizontal(id="lower"):
                     with VerticalScroll(id="detail-pane", classes="pane"):
                         yield TextPanel(id="detail")
@@ -132,38 +100,23 @@ class MainScreen(Screen[None]):
                             yield WatchesPanel(id="watches")
                         with Vertical(id="warn-pane", classes="pane"):
                             yield FindingsList(id="warnings")
-        with Horizontal(id="strip", classes="pane"):
-            with Vertical(id="progress-pane"):
-                yield TextPanel(id="progress")
-                yield Sparkline([], id="loss", summary_function=max)
-                yield TextPanel(id="loss-label")
-            yield TextPanel(id="timings")
-            yield RichLog(id="log", max_lines=300, wrap=True, min_width=20)
+        yield RoutineStrip(show_time=self.show_timings, id="strip", classes="pane")
         yield ConsoleLine(self.session.console.history, id="console")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
         tree = self.query_one(HookTree)
-        tree.show_root = False
-        tree.guide_depth = 2
-        self._add_columns()
-        self.query_one("#strip").border_title = "Routine"
         hold_cursors(self)
         self.refresh_view()
         tree.focus()
         if tree.root.children:
             tree.move_cursor(tree.root.children[0])
-        self.call_after_refresh(self._fit_columns)
+        self.call_after_refresh(self.query_one(ContextPane).fit_columns)
         if self.session.state is RunState.ERROR:  # a session handed over mid-error
             self.call_after_refresh(self.show_error)
 
-    def _add_columns(self) -> None:
-        table = self.query_one("#ctx", DataTable)
-        for (column, _), width in zip(render.CONTEXT_COLUMNS, self._widths, strict=True):
-            table.add_column(f" {column}", key=column, width=width + 1)
-
     def on_resize(self) -> None:
-        self.call_after_refresh(self._fit_columns)
+        self.call_after_refresh(self.query_one(ContextPane).fit_columns)
         width, height = self.app.size
         # below 120x36 the panes take compact sizes (CSS: MainScreen.-narrow / .-short)
         self.set_class(width < FULL_SIZE[0], "-narrow")
@@ -176,18 +129,6 @@ class MainScreen(Screen[None]):
             self._small_size_noted = (width, height)
             self.note(self._size_warning)
         self.refresh_status()
-
-    def _fit_columns(self) -> None:
-        """Widen the Context columns to the table's width (a wide terminal shows full names)."""
-        table = self.query_one("#ctx", DataTable)
-        widths = render.context_widths(table.size.width)
-        if widths == self._widths:
-            return
-        self._widths = widths
-        table.clear(columns=True)
-        self._add_columns()
-        self._table_names, self._table_cells = [], []
-        self.refresh_context()
 
     # -- refreshing --------------------------------------------------------------------
     def refresh_view(self) -> None:
@@ -204,72 +145,19 @@ class MainScreen(Screen[None]):
         self.query_one("#status", TextPanel).show(
             render.status_text(status, self.view_mode, self.view_model,
                                compact=self.has_class("-narrow"), warning=self._size_warning))
-        self.query_one("#progress", TextPanel).show(
-            render.progress_text(status.batches_done, status.total_batches))
+        self.query_one(RoutineStrip).show_progress(status.batches_done, status.total_batches)
 
     def refresh_tree(self) -> None:
-        tree = self.query_one(HookTree)
-        rows = self.session.hook_rows(self.view_mode, self.view_model)
-        structure = [(r.trigger, r.position, r.name) for r in rows]
-        counts = {r.trigger: 0 for r in rows}
-        for r in rows:
-            if not r.is_trigger:
-                counts[r.trigger] += 1
         pane = self.query_one("#hooks-pane")
         model = f" · model {self.view_model}" if self.session.trainer.model_nums > 1 else ""
         pane.border_title = f"Hooks · {self.view_mode}{model}"
         pane.border_subtitle = "edits apply at the trigger's next firing"
-        if structure != self._structure:
-            selected = self.selection()
-            tree.clear()
-            parents: dict[str, Any] = {}
-            for row in rows:
-                if row.is_trigger:
-                    parents[row.trigger] = tree.root.add(
-                        render.trigger_label(row, counts[row.trigger]),
-                        data=(row.trigger, -1), expand=True)
-                else:
-                    parents[row.trigger].add_leaf(render.hook_label(row),
-                                                  data=(row.trigger, row.position))
-            self._structure = structure
-            self.select_node(selected)
-            return
-        nodes = [n for parent in tree.root.children for n in (parent, *parent.children)]
-        for node, row in zip(nodes, rows, strict=True):
-            node.set_label(render.trigger_label(row, counts[row.trigger]) if row.is_trigger
-                           else render.hook_label(row))
+        self.query_one(HookTree).show_rows(self.session.hook_rows(self.view_mode,
+                                                                  self.view_model))
 
     def refresh_context(self) -> None:
-        table = self.query_one("#ctx", DataTable)
-        rows = self.session.variables(self._ctx_model())
-        pattern = self.query_one("#filter", Input).value.strip().lower()
-        shown = [r for r in rows if pattern in r.name.lower()] if pattern else rows
-        shown = render.hooks_first(shown)
-        if self._sort is not None:
-            column, reverse = self._sort
-            shown.sort(key=lambda r: render.var_sort_key(r, column), reverse=reverse)
-        current = self._highlighted_name()
-        cells = [render.var_cells(row, self._widths) for row in shown]
-        names = [r.name for r in shown]
-        if names == self._table_names:
-            # Same rows: rewrite only the cells that differ (a rebuild re-lays out the
-            # screen, the slowest part of a step's refresh).
-            for name, new, old in zip(names, cells, self._table_cells, strict=True):
-                for (column, _), new_cell, old_cell in zip(render.CONTEXT_COLUMNS, new, old,
-                                                           strict=True):
-                    if (new_cell.plain, new_cell.style) != (old_cell.plain, old_cell.style):
-                        table.update_cell(name, column, new_cell)
-        else:
-            table.clear()
-            for name, row_cells in zip(names, cells, strict=True):
-                table.add_row(*row_cells, key=name)
-        self._table_names, self._table_cells = names, cells
-        changed = sum(r.changed for r in rows)
-        pane = self.query_one("#ctx-pane")
-        pane.border_title = (f"Context{self._ctx_model_title()}  {len(rows)} vars · "
-                             f"{changed} changed" + (f" · {len(shown)} shown" if pattern else ""))
-        if current in names:
-            table.move_cursor(row=names.index(current), animate=False)
+        self.query_one(ContextPane).show_rows(self.session.variables(self._ctx_model()),
+                                              f"Context{self._ctx_model_title()}")
         self.refresh_detail()
 
     def _ctx_model(self) -> int | None:
@@ -285,16 +173,6 @@ class MainScreen(Screen[None]):
                                     "") == "parallel":
             return f" · model {model}"
         return f" · model {turn}'s pass (models take turns on one ctx)"
-
-    def _highlighted_name(self) -> str | None:
-        table = self.query_one("#ctx", DataTable)
-        if table.row_count == 0:
-            return None
-        try:
-            key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
-        except Exception:  # no cursor row yet
-            return None
-        return str(key.value) if key is not None and key.value is not None else None
 
     def refresh_detail(self) -> None:
         """The lower-left pane: the selected hook or trigger, or the selected ctx value."""
@@ -316,7 +194,7 @@ class MainScreen(Screen[None]):
                     trigger, position, mode=self.view_mode, model_idx=self.view_model)))
             return
         pane.border_title = "Value"
-        name = self._highlighted_name()
+        name = self.query_one(ContextPane).highlighted_name
         if name is None:
             detail.show(Text("select a variable to see its value", style="dim"))
             return
@@ -367,20 +245,10 @@ class MainScreen(Screen[None]):
         self.query_one(HookTree).focus()
 
     def refresh_strip(self) -> None:
-        points, label = render.loss_strip(list(self.session.losses)[-40:])
-        self.query_one("#loss", Sparkline).data = points
-        self.query_one("#loss-label", TextPanel).show(label)
-        self.query_one("#timings", TextPanel).show(
-            render.timings_text(self.session.timing_rows(), show_time=self.show_timings))
-        lines = list(self.session.log)
-        if lines != self._logged:
-            log = self.query_one("#log", RichLog)
-            start = len(self._logged) if lines[:len(self._logged)] == self._logged else 0
-            if start == 0:
-                log.clear()
-            for line in lines[start:]:
-                log.write(Text(render.relative_paths(line)))
-            self._logged = lines
+        strip = self.query_one(RoutineStrip)
+        strip.show_losses(self.session.losses)
+        strip.show_timings(self.session.timing_rows())
+        strip.show_log(self.session.log)
 
     def note(self, message: str) -> None:
         """A line in the log (the session's log, so it is kept with the rest)."""
@@ -389,22 +257,10 @@ class MainScreen(Screen[None]):
 
     # -- selection ---------------------------------------------------------------------
     def selection(self) -> NodeData | None:
-        node = self.query_one(HookTree).cursor_node
-        return node.data if node is not None else None
+        return self.query_one(HookTree).selection
 
     def select_node(self, data: NodeData | None) -> None:
-        if data is None:
-            return
-        tree = self.query_one(HookTree)
-        for parent in tree.root.children:
-            for node in (parent, *parent.children):
-                if node.data == data:
-                    tree.move_cursor(node)
-                    return
-        trigger = data[0]
-        for parent in tree.root.children:  # the hook is gone: its trigger
-            if parent.data == (trigger, -1):
-                tree.move_cursor(parent)
+        self.query_one(HookTree).select(data)
 
     def on_tree_node_highlighted(self, event: Tree.NodeHighlighted[NodeData]) -> None:
         event.stop()
@@ -429,20 +285,6 @@ class MainScreen(Screen[None]):
         else:
             return
         self.refresh_detail()
-
-    def on_data_table_header_selected(self, event: DataTable.HeaderSelected) -> None:
-        column = str(event.column_key.value)
-        reverse = self._sort is not None and self._sort[0] == column and not self._sort[1]
-        self._sort = (column, reverse)
-        self.refresh_context()
-
-    def on_input_changed(self, event: Input.Changed) -> None:
-        if event.input.id == "filter":
-            self.refresh_context()
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        if event.input.id == "filter":
-            self.query_one("#ctx", DataTable).focus()
 
     # -- stepping ------------------------------------------------------------------------
     @property
@@ -491,14 +333,11 @@ class MainScreen(Screen[None]):
         """While a step runs: the header, progress, loss strip and hook timings, from the
         session's plain counters (the run's thread only appends to them)."""
         self.refresh_status()
-        points, label = render.loss_strip(list(self.session.losses)[-40:])
-        if points:
-            self.query_one("#loss", Sparkline).data = points
-        self.query_one("#loss-label", TextPanel).show(label)
+        strip = self.query_one(RoutineStrip)
+        strip.show_losses(self.session.losses, keep_empty=True)
         self._ticks += 1
         if self._ticks % 3 == 0:
-            self.query_one("#timings", TextPanel).show(
-                render.timings_text(self.session.timing_rows(), show_time=self.show_timings))
+            strip.show_timings(self.session.timing_rows())
 
     def _blocked(self) -> bool:
         if self.busy:
@@ -640,7 +479,7 @@ class MainScreen(Screen[None]):
         self.app.push_screen(DiffScreen(choices, describe))
 
     def action_filter(self) -> None:
-        self.query_one("#filter", FilterInput).open()
+        self.query_one(ContextPane).open_filter()
 
     # -- console and watches ---------------------------------------------------------
     def action_console(self) -> None:

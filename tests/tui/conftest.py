@@ -39,7 +39,7 @@ def dialog_text(app) -> str:
 
 def tree_rows(app) -> list[tuple[tuple[str, int], str]]:
     """(node data, label text) of every line of the hook tree."""
-    from app.tui.main_screen import HookTree
+    from app.tui.hook_tree import HookTree
 
     tree = app.screen.query_one(HookTree)
     return [(node.data, node.label.plain) for parent in tree.root.children
@@ -62,7 +62,7 @@ def hook_names(app, trigger: str) -> list[str]:
 
 async def select(pilot, trigger: str, position: int = -1) -> None:
     """Put the tree cursor on a trigger or one of its hooks."""
-    from app.tui.main_screen import HookTree
+    from app.tui.hook_tree import HookTree
 
     screen = pilot.app.screen
     screen.select_node((trigger, position))

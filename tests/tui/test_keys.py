@@ -560,7 +560,7 @@ async def test_clicking_a_column_header_sorts_the_context_table(make_tui):
         await pilot.click("#ctx", offset=(50, 0))  # the "size" header
         await pilot.pause()
         sizes = [app.session.variable(str(key.value)) for key in table.rows]
-        assert app.screen._sort == ("size", False)
+        assert app.screen.query_one("#ctx-pane").sorted_by == ("size", False)
         rows = {row.name: row.nbytes for row in app.session.variables()}
         ordered = [rows[str(key.value)] for key in table.rows]
         assert ordered == sorted(ordered) and len(sizes) == len(rows)
