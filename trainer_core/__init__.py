@@ -41,6 +41,7 @@ from trainer_core.errors import (
 if TYPE_CHECKING:
     from trainer_core.analysis.lifecycle import Finding, LifecycleChecker, check_rounds
     from trainer_core.config.experiment import Experiment, load_experiment
+    from trainer_core.federated import Course, CourseSettings
     from trainer_core.trainers.base import Trainer
     from trainer_core.trainers.multi_model import MultiModelTrainer
     from trainer_core.trainers.settings import TrainerConfig
@@ -57,6 +58,8 @@ _LAZY: dict[str, str] = {
     "check_rounds": "trainer_core.analysis.lifecycle",
     "Experiment": "trainer_core.config.experiment",
     "load_experiment": "trainer_core.config.experiment",
+    "Course": "trainer_core.federated",
+    "CourseSettings": "trainer_core.federated",
 }
 
 __all__ = [
@@ -67,6 +70,8 @@ __all__ = [
     "CheckpointError",
     "ConfigError",
     "Context",
+    "Course",
+    "CourseSettings",
     "CtxVar",
     "DataSplitError",
     "Edit",

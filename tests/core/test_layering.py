@@ -24,8 +24,9 @@ ALLOWED: dict[str, set[str]] = {
     "trainers": {"engine", "trainers"},
     "packs": {"engine", "trainers", "packs"},
     "fs": {"engine", "trainers", "fs"},
-    "config": {"engine", "analysis", "trainers", "packs", "fs", "config"},
-    "package": {"engine", "analysis", "trainers", "packs", "config", "fs"},
+    "federated": {"engine", "trainers", "federated"},
+    "config": {"engine", "analysis", "trainers", "packs", "fs", "federated", "config"},
+    "package": {"engine", "analysis", "trainers", "packs", "config", "fs", "federated"},
 }
 TORCH_FREE = ("engine", "analysis")
 HEAVY = {"torch", "numpy", "sklearn", "textual", "rich"}

@@ -312,6 +312,9 @@ def load_data(spec: DataSpec, *, seed: int, base_dir: Path) -> DataBundle:
         raise ConfigError(f"task must be 'classification' or 'regression', got '{task}'",
                           key_path="data.task")
     classification = task == "classification"
+    # from every sample, before a client's share is kept: a client missing a class still
+    # has the output for it, so the clients' models have one shape and can be averaged
+    num_outputs = int(y.max()) + 1 if classification else 1
     client_note = ""
     if spec.clients is not None:
         share = partition_clients(y, spec.clients, seed, classification)[spec.clients.index]
@@ -324,7 +327,6 @@ def load_data(spec: DataSpec, *, seed: int, base_dir: Path) -> DataBundle:
         x = _standardized(x, parts["train"])
         if not classification:
             y = _standardized(y.reshape(-1, 1), parts["train"]).reshape(-1)
-    num_outputs = int(y.max()) + 1 if classification else 1
     splits = {}
     for name, index in parts.items():
         targets = torch.as_tensor(y[index], dtype=torch.long if classification

@@ -1,0 +1,148 @@
+"""An embedded federated course: FedAvg rounds over client trainers, in one process.
+
+Each round samples clients (seeded by the course's seed and the round, so a course replays
+exactly), and each sampled client does what a FederatedScope client does: load the global
+model's shared parameters (``update``), run its local routine (``train``: the trainer's own
+hooks, so every hook a user debugs runs here), and send ``(num_samples, shared params,
+metrics)``. The server averages the updates (``fedavg``). Then the new global model is
+evaluated on every client's evaluation split, and each sampled client's own model (its
+personal parameters included) was evaluated right after its training.
+
+Memory: one trainer per client means one model per client. Clients built on one model
+object (``federate.share_local_model``, as FederatedScope does) share it, and then keep no
+personal parameters between rounds: say so to the user rather than pretend.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from trainer_core.errors import ConfigError
+from trainer_core.federated.fedavg import fedavg, shared_part
+from trainer_core.federated.settings import CourseSettings
+
+
+@dataclass(frozen=True)
+class ClientRound:
+    """One client's part in a round."""
+
+    client: int
+    num_samples: int
+    train_metrics: dict[str, Any]
+    #: its own model right after local training (personal parameters included)
+    local_metrics: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class RoundReport:
+    """What a round did and how good the new global model is."""
+
+    round_i: int
+    clients: tuple[int, ...]
+    client_rounds: tuple[ClientRound, ...]
+    #: the aggregated model on every client's evaluation split, weighted by its samples
+    global_metrics: dict[str, float] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain data (``--json``, golden files)."""
+        return {"round": self.round_i, "clients": list(self.clients),
+                "global": self.global_metrics,
+                "client_rounds": [{"client": c.client, "num_samples": c.num_samples,
+                                   "train": c.train_metrics, "local": c.local_metrics}
+                                  for c in self.client_rounds]}
+
+
+class Course:
+    """FedAvg over ``trainers`` (client ``i`` is ``trainers[i]``), as ``settings`` say.
+
+    The global model starts as client 0's shared parameters. ``run_round`` runs the next
+    round; ``rounds()`` runs the rest, one report at a time.
+    """
+
+    def __init__(self, trainers: Sequence[Any], settings: CourseSettings) -> None:
+        if len(trainers) != settings.client_num:
+            raise ConfigError(f"federate.client_num is {settings.client_num} but "
+                              f"{len(trainers)} client trainer(s) were given",
+                              key_path="federate.client_num")
+        self.trainers = list(trainers)
+        self.settings = settings
+        self.global_state = shared_part(self.trainers[0].get_model_para(),
+                                        settings.local_param)
+        self.round_i = 0
+        self.history: list[RoundReport] = []
+
+    @property
+    def finished(self) -> bool:
+        return self.round_i >= self.settings.total_round_num
+
+    def sample(self, round_i: int) -> tuple[int, ...]:
+        """The clients of round ``round_i`` (sorted): all of them, or a draw without
+        replacement from a generator seeded by (seed, round), so any round replays alone."""
+        count, total = self.settings.clients_per_round, self.settings.client_num
+        if count >= total:
+            return tuple(range(total))
+        rng = np.random.default_rng([self.settings.seed, round_i])
+        return tuple(sorted(int(i) for i in rng.choice(total, size=count, replace=False)))
+
+    def run_round(self) -> RoundReport:
+        """Sample, train the sampled clients from the global model, aggregate, evaluate."""
+        if self.finished:
+            raise ConfigError(f"the course has run its {self.settings.total_round_num} "
+                              f"round(s)", key_path="federate.total_round_num")
+        settings, split = self.settings, self.settings.eval_split
+        chosen = self.sample(self.round_i)
+        updates, parts = [], []
+        for client in chosen:
+            trainer = self.trainers[client]
+            trainer.update(self.global_state, strict=False)
+            num_samples, params, metrics = trainer.train()
+            local = trainer.evaluate(split) if trainer.has_split(split) else {}
+            updates.append((num_samples, shared_part(params, settings.local_param)))
+            parts.append(ClientRound(client, int(num_samples), dict(metrics), dict(local)))
+        self.global_state = fedavg(updates)
+        report = RoundReport(self.round_i, chosen, tuple(parts), self.evaluate_global())
+        self.history.append(report)
+        self.round_i += 1
+        return report
+
+    def rounds(self) -> Iterator[RoundReport]:
+        """Run the remaining rounds, yielding each report as it is done."""
+        while not self.finished:
+            yield self.run_round()
+
+    def evaluate_global(self) -> dict[str, float]:
+        """The global model on every client's evaluation split (each client keeps its
+        personal parameters, as it would when it next receives the model), averaged
+        weighted by the split's samples."""
+        split = self.settings.eval_split
+        results = []
+        for trainer in self.trainers:
+            if not trainer.has_split(split):
+                continue
+            trainer.update(self.global_state, strict=False)
+            results.append(trainer.evaluate(split))
+        return weighted_metrics(results, split)
+
+
+def weighted_metrics(results: Sequence[Mapping[str, Any]], split: str) -> dict[str, float]:
+    """Clients' evaluation metrics merged as one evaluation over all their samples: the
+    totals (``{split}_total``, and ``{split}_loss``, a sum in FederatedScope's metrics)
+    added up, every other number averaged weighted by the client's ``{split}_total``."""
+    if not results:
+        return {}
+    total_key = f"{split}_total"
+    sums = {total_key, f"{split}_loss"}
+    weights = [float(r.get(total_key, 1.0)) for r in results]
+    weight_sum = sum(weights) or 1.0
+    keys = [k for k, v in results[0].items()
+            if isinstance(v, int | float) and not isinstance(v, bool)]
+    merged: dict[str, float] = {}
+    for key in keys:
+        values = [float(r.get(key, 0.0)) for r in results]
+        merged[key] = sum(values) if key in sums else \
+            sum(v * w for v, w in zip(values, weights, strict=True)) / weight_sum
+    return merged
