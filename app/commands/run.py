@@ -1,5 +1,6 @@
 """``hookscope run CONFIG``: train, fine-tune (``finetune.before_eval``), evaluate on
-val/test, print the metrics."""
+val/test, print the metrics; a config with a ``federate`` section runs its FedAvg course
+(app/commands/course_run.py)."""
 
 from __future__ import annotations
 
@@ -75,11 +76,16 @@ def train_with_progress(run: RoutineRun, *, show: bool,
 
 
 def main(args: argparse.Namespace) -> int:
-    from trainer_core.config.experiment import load_experiment  # torch: only when it runs
+    # torch: only when it runs
+    from trainer_core.config.experiment import build_experiment, load_spec
 
     start = time.perf_counter()
-    experiment = load_experiment(args.config, epoch_overrides(args.epochs),
-                                 allow_code=allow_code(args))
+    spec = load_spec(args.config, epoch_overrides(args.epochs))
+    if spec.course is not None:  # a federate section: the FedAvg course, round by round
+        from app.commands.course_run import run_course
+
+        return run_course(spec, args, start)
+    experiment = build_experiment(spec, allow_code=allow_code(args))
     trainer = experiment.trainer
     guard = None if args.allow_nan else FiniteGuard()
     trainer.routine_driver = guard  # fine-tuning and evaluation are watched too

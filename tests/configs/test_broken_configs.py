@@ -40,6 +40,14 @@ EXPECTED = {
                                                     "'n_samples'?)"),
     "unknown_scheduler.yaml": (4, "train.scheduler.type", "unknown scheduler 'StepLr' (did you "
                                                           "mean 'StepLR'?)"),
+    "federate_unknown_key.yaml": (5, "federate.rounds", "unknown key 'rounds'"),
+    "federate_no_rounds.yaml": (2, "federate.total_round_num", "federate needs total_round_num"),
+    "federate_clients_mismatch.yaml": (3, "data.clients.num", "data.clients.num is 4 but "
+                                                              "federate.client_num is 3"),
+    "federate_method.yaml": (5, "federate.method", "'fedopt' is not supported by the embedded "
+                                                   "course"),
+    "federate_sample_too_many.yaml": (4, "federate.sample_client_num", "more than the 3 "
+                                                                       "clients"),
     "bad_move.yaml": (4, "hooks.train[0].move", "cannot move '_hook_on_batch_forward' to "
                                                 "position 7"),
     # input bounds: each value that would crash, hang or silently misbehave later

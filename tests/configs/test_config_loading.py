@@ -235,7 +235,10 @@ def test_a_wrapper_that_does_not_resolve_or_return_a_trainer_is_named(tmp_path):
 
 def test_a_federatedscope_section_in_a_native_config_points_at_trainer_type_fs(tmp_path):
     path = write(tmp_path, FS_CONFIG.replace("trainer: {type: fs}", "trainer: {type: torch}"))
-    with pytest.raises(ConfigError, match=r"unknown section 'personalization'.*type: fs"):
+    with pytest.raises(ConfigError, match=r"unknown section 'my_plugin'.*type: fs"):
+        load_experiment(path)
+    path.write_text(path.read_text().replace("my_plugin: {alpha: 2}\n", ""))
+    with pytest.raises(ConfigError, match=r"personalization\.K: unknown key 'K'.*type: fs"):
         load_experiment(path)
 
 

@@ -40,7 +40,14 @@ from trainer_core.trainers.settings import CriterionSettings, EvalSettings, Trai
 
 _TRAINER_CONFIG_KEYS = tuple(f.name for f in dataclasses.fields(TrainerConfig))
 _OWN_KEYS = ("name", "device", "data", "model", "trainer", "packs", "hooks")
-TOP_LEVEL_KEYS = _OWN_KEYS + _TRAINER_CONFIG_KEYS
+#: FederatedScope's sections a hookscope config may hold for federated rounds (an fs-type
+#: trainer reads them as part of its FederatedScope config too)
+_FEDERATED_KEYS = ("federate", "personalization")
+TOP_LEVEL_KEYS = _OWN_KEYS + _TRAINER_CONFIG_KEYS + _FEDERATED_KEYS
+#: The keys of those sections the embedded course reads (FederatedScope's names)
+FEDERATE_KEYS = ("client_num", "total_round_num", "sample_client_num", "sample_client_rate",
+                 "method", "share_local_model", "mode")
+PERSONALIZATION_KEYS = ("local_param",)
 
 
 #: trainer.type -> what it builds; the fs types run FederatedScope's classes, whose config
@@ -81,6 +88,8 @@ class ExperimentSpec:
     hooks: Any
     explicit: frozenset[str] = field(default_factory=frozenset)
     document: YamlDocument | None = None
+    #: the federated course's settings (a CourseSettings), when the config has ``federate``
+    course: Any = None
 
     @property
     def base_dir(self) -> Path:
@@ -188,12 +197,54 @@ def _spec_from(data: Mapping[str, Any], document: YamlDocument) -> ExperimentSpe
         explicit.add("criterion.type")
     if isinstance(data.get("eval"), Mapping) and "metrics" in data["eval"]:
         explicit.add("eval.metrics")
+    # an fs-type trainer reads these sections as FederatedScope's own (any keys)
+    data_spec = build(DataSpec, data.get("data") or {}, "data", locate)
+    course = None if trainer.federatedscope else _course_settings(data, trainer_config, locate)
+    if course is not None:
+        _check_course(course, data_spec, locate)
     return ExperimentSpec(
         path=document.path, name=name, device=device,
-        data=build(DataSpec, data.get("data") or {}, "data", locate),
+        data=data_spec,
         model=build(ModelSpec, data.get("model") or {}, "model", locate),
         trainer=trainer, trainer_config=trainer_config, packs=dict(packs),
-        hooks=data.get("hooks"), explicit=frozenset(explicit), document=document)
+        hooks=data.get("hooks"), explicit=frozenset(explicit), document=document,
+        course=course)
+
+
+def _check_course(course: Any, data: DataSpec, locate: Locate) -> None:
+    """What a course needs of the rest of the config: one data share per client."""
+    if data.clients is not None and data.clients.num != course.client_num:
+        raise fail(f"data.clients.num is {data.clients.num} but federate.client_num is "
+                   f"{course.client_num}: the course has one client per data share",
+                   "data.clients.num", locate)
+    if course.share_local_model:
+        raise fail("the embedded course gives each client its own model; share_local_model "
+                   "is not run yet (set it to false)", "federate.share_local_model", locate)
+
+
+def _course_settings(data: Mapping[str, Any], trainer_config: Any, locate: Locate) -> Any:
+    """CourseSettings from the ``federate`` and ``personalization`` sections (None without
+    ``federate``); each wrong key is named with its line."""
+    federate = data.get("federate")
+    sections = {"federate": (federate or {}, FEDERATE_KEYS),
+                "personalization": (data.get("personalization") or {}, PERSONALIZATION_KEYS)}
+    for section, (values, known) in sections.items():
+        if not isinstance(values, Mapping):
+            raise fail("must be a mapping of settings", section, locate)
+        for key in values:
+            if key not in known:
+                raise fail(f"unknown key '{key}'{did_you_mean(str(key), known)}; a hookscope "
+                           f"config reads {', '.join(known)} here (trainer.type: fs takes "
+                           f"FederatedScope's whole config)", f"{section}.{key}", locate)
+    if federate is None:
+        return None
+    from trainer_core.federated.settings import CourseSettings
+
+    try:
+        return CourseSettings.from_sections(federate, sections["personalization"][0],
+                                            seed=int(trainer_config.seed))
+    except ConfigError as exc:
+        raise fail(exc.reason, exc.key_path or "federate", locate) from None
 
 
 def _fs_config(sections: Mapping[str, Any], locate: Locate) -> Any:

@@ -1,0 +1,74 @@
+"""``hookscope run`` on a config with a ``federate`` section: the embedded FedAvg course,
+round by round, then a table of the global model's metrics per round."""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from app.commands.common import EXIT_OK, allow_code, err_console, out_console, print_json, relative
+from app.safe_text import plain
+from trainer_core.analysis.finite import FiniteGuard
+from trainer_core.federated import RoundReport
+
+
+def run_course(spec: Any, args: argparse.Namespace, started: float) -> int:
+    """Build the clients, run every round with a progress line, print the rounds."""
+    from trainer_core.config.course import build_course  # torch: only when it runs
+
+    built = build_course(spec, allow_code=allow_code(args))
+    if not args.allow_nan:
+        for client in built.clients:  # each client stops at its first non-finite loss
+            client.trainer.routine_driver = FiniteGuard()
+    course, split = built.course, spec.course.eval_split
+    console = err_console()
+    reports: list[RoundReport] = []
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=console, transient=True,
+                  disable=args.json or not console.is_terminal) as progress:
+        task = progress.add_task("round 0", total=spec.course.total_round_num)
+        for report in course.rounds():
+            reports.append(report)
+            accuracy = report.global_metrics.get(f"{split}_acc")
+            note = f": global {split}_acc {accuracy:.4f}" if accuracy is not None else ""
+            progress.update(task, advance=1,
+                            description=f"round {report.round_i}{note}")
+    seconds = time.perf_counter() - started
+    if args.json:
+        print_json({"config": str(args.config), "name": built.name,
+                    "clients": spec.course.client_num,
+                    "rounds": [r.as_dict() for r in reports], "seconds": round(seconds, 3)})
+        return EXIT_OK
+    out = out_console()
+    out.print(f"[bold]{plain(built.name)}[/] ({plain(relative(args.config))}): "
+              f"{spec.course.client_num} clients, {spec.course.clients_per_round} a round; "
+              f"client 0: {plain(built.data_summary)}")
+    out.print(rounds_table(reports, split, title=f"FedAvg, {len(reports)} round(s), "
+                                                 f"{seconds:.1f} s"))
+    return EXIT_OK
+
+
+def rounds_table(reports: Sequence[RoundReport], split: str, title: str = "") -> Table:
+    """One row per round: the clients trained, the global model's metrics on every
+    client's ``split``, and the mean of the trained clients' own models."""
+    table = Table(title=plain(title) if title else None, title_justify="left")
+    for column in ("round", "clients", f"global {split}_acc", f"global {split}_avg_loss",
+                   f"clients' own {split}_acc"):
+        table.add_column(column, justify="right" if column != "clients" else "left")
+    for report in reports:
+        own = [c.local_metrics[f"{split}_acc"] for c in report.client_rounds
+               if f"{split}_acc" in c.local_metrics]
+        table.add_row(str(report.round_i), ", ".join(map(str, report.clients)),
+                      _number(report.global_metrics.get(f"{split}_acc")),
+                      _number(report.global_metrics.get(f"{split}_avg_loss")),
+                      _number(sum(own) / len(own) if own else None))
+    return table
+
+
+def _number(value: float | None) -> str:
+    return "-" if value is None else f"{value:.4f}"

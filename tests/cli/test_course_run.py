@@ -1,0 +1,51 @@
+"""``hookscope run`` on a federated config: the FedAvg course, round by round."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from app.cli import main
+
+ROOT = Path(__file__).resolve().parents[2]
+FEDAVG = ROOT / "sample_configs" / "fedavg.yaml"
+
+
+def test_run_prints_the_global_model_round_by_round(capsys):
+    assert main(["run", str(FEDAVG)]) == 0
+    out = capsys.readouterr().out
+    assert "5 clients, 3 a round" in out and "FedAvg, 5 round(s)" in out
+    for column in ("round", "clients", "global test_acc", "clients' own test_acc"):
+        assert column in out
+    rows = [line for line in out.splitlines() if line.startswith("│")]
+    assert len(rows) == 5
+
+
+def test_run_json_has_every_round_and_the_model_learns(capsys):
+    assert main(["run", str(FEDAVG), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    rounds = report["rounds"]
+    assert [r["round"] for r in rounds] == [0, 1, 2, 3, 4]
+    assert all(len(r["clients"]) == 3 for r in rounds)
+    accuracy = [r["global"]["test_acc"] for r in rounds]
+    assert accuracy[-1] > accuracy[0] + 0.1, accuracy
+    first = rounds[0]["client_rounds"][0]
+    assert first["num_samples"] > 0 and "train_avg_loss" in first["train"]
+    assert "test_acc" in first["local"]
+
+
+def test_the_same_config_gives_the_same_course(capsys):
+    main(["run", str(FEDAVG), "--json"])
+    once = json.loads(capsys.readouterr().out)["rounds"]
+    main(["run", str(FEDAVG), "--json"])
+    assert json.loads(capsys.readouterr().out)["rounds"] == once
+
+
+def test_epochs_apply_to_every_client(capsys):
+    def samples_trained(*extra: str) -> dict[int, int]:
+        assert main(["run", str(FEDAVG), "--json", *extra]) == 0
+        rounds = json.loads(capsys.readouterr().out)["rounds"]
+        return {c["client"]: c["num_samples"] for c in rounds[0]["client_rounds"]}
+
+    two, one = samples_trained(), samples_trained("--epochs", "1")  # the config says 2
+    assert two.keys() == one.keys() and all(two[c] == 2 * one[c] for c in two)

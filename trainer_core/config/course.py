@@ -1,0 +1,82 @@
+"""A federated course from a config: one client trainer per ``data.clients`` share.
+
+The config is a hookscope config with a ``federate`` section (FederatedScope's names). Each
+client's trainer is what the config builds for that client's share of the data
+(``data.clients.index`` = the client): the same model architecture and seed, the same hooks,
+packs and hook edits, its own data and optimizer. ``data.clients`` may be left out (an IID
+split into ``federate.client_num`` shares) or must agree with ``client_num``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from trainer_core.config.experiment import (
+    Experiment,
+    ExperimentSpec,
+    build_experiment,
+    load_spec,
+)
+from trainer_core.config.registry import Registry
+from trainer_core.config.specs import ClientSpec
+from trainer_core.errors import ConfigError
+from trainer_core.federated.course import Course
+
+
+@dataclass
+class CourseExperiment:
+    """A built course and the experiment of each client (client ``i`` is ``clients[i]``)."""
+
+    course: Course
+    clients: list[Experiment]
+    spec: ExperimentSpec
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def data_summary(self) -> str:
+        """Client 0's data line, with the partition."""
+        return self.clients[0].data_summary
+
+
+def client_spec(spec: ExperimentSpec) -> ClientSpec:
+    """``data.clients`` for the course: the config's (checked to have ``client_num``
+    shares when the config was read), or an IID split into ``client_num`` shares."""
+    if spec.data.clients is None:
+        return ClientSpec(num=spec.course.client_num, index=0, partition="iid")
+    return spec.data.clients
+
+
+def build_course(spec: ExperimentSpec, *, registry: Registry | None = None,
+                 progress: Callable[[str], None] | None = None,
+                 allow_code: bool = True) -> CourseExperiment:
+    """Build every client's trainer and the course over them."""
+    if spec.course is None:
+        raise ConfigError(f"{spec.path.name} has no federate section: a course needs "
+                          f"federate.client_num and federate.total_round_num",
+                          key_path="federate", source=str(spec.path))
+    shares = client_spec(spec)
+    experiments = []
+    for index in range(spec.course.client_num):
+        if progress is not None:
+            progress(f"building client {index} of {spec.course.client_num}")
+        one = dataclasses.replace(spec, data=dataclasses.replace(
+            spec.data, clients=dataclasses.replace(shares, index=index)))
+        experiments.append(build_experiment(one, registry=registry, allow_code=allow_code))
+    course = Course([e.trainer for e in experiments], spec.course)
+    return CourseExperiment(course, experiments, spec)
+
+
+def load_course(path: str | Path, overrides: Mapping[str, Any] | None = None, *,
+                registry: Registry | None = None,
+                progress: Callable[[str], None] | None = None,
+                allow_code: bool = True) -> CourseExperiment:
+    """Read, validate and build a federated config's course."""
+    return build_course(load_spec(path, overrides), registry=registry, progress=progress,
+                        allow_code=allow_code)
