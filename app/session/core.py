@@ -151,8 +151,16 @@ class DebugSession:
         from trainer_core.config.experiment import load_experiment
 
         experiment = load_experiment(path, overrides, progress=progress, allow_code=allow_code)
-        return cls(experiment.trainer, name=experiment.path.name,
-                   registry=experiment.registry, base_dir=experiment.base_dir, **options)
+        session = cls(experiment.trainer, name=experiment.path.name,
+                      registry=experiment.registry, base_dir=experiment.base_dir, **options)
+        course = experiment.spec.course
+        if course is not None:  # the debugger steps one client; `run` runs the rounds
+            clients = experiment.spec.data.clients
+            index = clients.index if clients is not None else 0
+            session.log.append(f"a federated config: this is client {index} of "
+                               f"{course.client_num} (data.clients.index picks another); "
+                               f"hookscope run runs its {course.total_round_num} FedAvg rounds")
+        return session
 
     # -- routines ----------------------------------------------------------------------
     def start(self, mode: str = "train", split: str | None = None) -> Point | None:

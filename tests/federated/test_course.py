@@ -80,3 +80,12 @@ def test_a_client_missing_classes_still_has_every_output():
     classes = [len(torch.unique(t.ctx.data["train"]["y"])) for t in trainers]
     assert min(classes) < 10  # the draw left some client without some class
     assert {t.get_model_para()["2.weight"].shape[0] for t in trainers} == {10}
+
+
+def test_the_debugger_on_a_federated_config_says_which_client_it_steps():
+    from app.session import DebugSession
+
+    session = DebugSession.from_config(ROOT / "sample_configs" / "fedavg.yaml",
+                                       {"data.clients.index": 2})
+    assert "this is client 2 of 5" in session.log[-1] and "5 FedAvg rounds" in session.log[-1]
+    session.close()
