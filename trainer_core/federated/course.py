@@ -74,6 +74,9 @@ class Course:
                                         settings.local_param)
         self.round_i = 0
         self.history: list[RoundReport] = []
+        self._chosen: tuple[int, ...] = ()
+        self._updates: list[tuple[int, dict[str, Any]]] = []
+        self._parts: list[ClientRound] = []
 
     @property
     def finished(self) -> bool:
@@ -90,21 +93,44 @@ class Course:
 
     def run_round(self) -> RoundReport:
         """Sample, train the sampled clients from the global model, aggregate, evaluate."""
+        for client in self.begin_round():
+            trainer = self.send_global(client)
+            self.receive(client, *trainer.train())
+        return self.end_round()
+
+    # -- a round in steps (what a debugger drives, one client routine at a time) ----------
+    def begin_round(self) -> tuple[int, ...]:
+        """Start the next round: its sampled clients, in the order they train."""
         if self.finished:
             raise ConfigError(f"the course has run its {self.settings.total_round_num} "
                               f"round(s)", key_path="federate.total_round_num")
-        settings, split = self.settings, self.settings.eval_split
-        chosen = self.sample(self.round_i)
-        updates, parts = [], []
-        for client in chosen:
-            trainer = self.trainers[client]
-            trainer.update(self.global_state, strict=False)
-            num_samples, params, metrics = trainer.train()
-            local = trainer.evaluate(split) if trainer.has_split(split) else {}
-            updates.append((num_samples, shared_part(params, settings.local_param)))
-            parts.append(ClientRound(client, int(num_samples), dict(metrics), dict(local)))
-        self.global_state = fedavg(updates)
-        report = RoundReport(self.round_i, chosen, tuple(parts), self.evaluate_global())
+        self._chosen = self.sample(self.round_i)
+        self._updates, self._parts = [], []
+        return self._chosen
+
+    def send_global(self, client: int) -> Any:
+        """Load the global model's shared parameters into ``client`` (FederatedScope's
+        ``update``); returns its trainer, ready for its local routine."""
+        trainer = self.trainers[client]
+        trainer.update(self.global_state, strict=False)
+        return trainer
+
+    def receive(self, client: int, num_samples: int, params: Mapping[str, Any],
+                metrics: Mapping[str, Any]) -> ClientRound:
+        """What ``client`` sends after its routine (as ``train()`` returns it); its own
+        model is evaluated before anything else changes it."""
+        trainer, split = self.trainers[client], self.settings.eval_split
+        local = trainer.evaluate(split) if trainer.has_split(split) else {}
+        self._updates.append((num_samples, shared_part(params, self.settings.local_param)))
+        part = ClientRound(client, int(num_samples), dict(metrics), dict(local))
+        self._parts.append(part)
+        return part
+
+    def end_round(self) -> RoundReport:
+        """Aggregate what the round's clients sent, evaluate the new global model."""
+        self.global_state = fedavg(self._updates)
+        report = RoundReport(self.round_i, self._chosen, tuple(self._parts),
+                             self.evaluate_global())
         self.history.append(report)
         self.round_i += 1
         return report
