@@ -40,6 +40,8 @@ ALLOWED_BUILTINS: dict[str, Any] = {
 
 POINT_FIELDS = ("trigger", "epoch_i", "batch_i", "model_idx", "position", "mode", "split",
                 "hook_name", "kind")
+#: Names a federated course adds: the round (from 0) and the client whose routine runs.
+COURSE_FIELDS = ("round_i", "client")
 
 
 class BreakpointError(HookscopeError, ValueError):
@@ -69,10 +71,13 @@ def check_condition(expression: str) -> ast.Expression:
     return tree
 
 
-def _resolve(name: str, ctx: Any, point: Point) -> Any:
-    """The value a condition's ``name`` stands for at ``point``."""
+def _resolve(name: str, ctx: Any, point: Point, extra: dict[str, Any]) -> Any:
+    """The value a condition's ``name`` stands for at ``point`` (``extra``: the course's
+    round and client, when there is one)."""
     if name in POINT_FIELDS:
         return getattr(point, name)
+    if name in extra:
+        return extra[name]
     if name == "ctx":
         return ctx
     if name == "point":
@@ -102,7 +107,8 @@ def _free_names(tree: ast.Expression) -> tuple[str, ...]:
 def ctx_reads(tree: ast.Expression) -> tuple[str, ...]:
     """Ctx attributes a condition reads: bare names that are not point fields, builtins or
     modules, and ``ctx.<name>``."""
-    special = {*POINT_FIELDS, *ALLOWED_BUILTINS, "ctx", "point", "torch", "math"}
+    special = {*POINT_FIELDS, *COURSE_FIELDS, *ALLOWED_BUILTINS, "ctx", "point", "torch",
+               "math"}
     names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and n.id not in special}
     names |= {n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute)
               and isinstance(n.value, ast.Name) and n.value.id == "ctx"}
@@ -185,12 +191,14 @@ class Breakpoint:
             return False
         return self.trigger is None or point.trigger == self.trigger
 
-    def holds(self, ctx: Any, point: Point) -> bool:
+    def holds(self, ctx: Any, point: Point, extra: dict[str, Any] | None = None) -> bool:
         """Evaluate the condition (True without one); a raising condition disables itself."""
         if self._code is None:
             return True
+        extra = extra or {}
         try:
-            result = bool(self._code(*[_resolve(name, ctx, point) for name in self._names]))
+            result = bool(self._code(*[_resolve(name, ctx, point, extra)
+                                       for name in self._names]))
         except MissingAttribute as exc:
             self.message = f"waiting for ctx.{exc} (absent at {point.trigger})"
             return False
@@ -215,6 +223,9 @@ class Breakpoints:
     """The session's breakpoints, indexed so a run with none that apply costs a set lookup."""
 
     def __init__(self) -> None:
+        #: more names for conditions (a course's round_i and client), kept current by the
+        #: session
+        self.extra: dict[str, Any] = {}
         self._items: dict[int, Breakpoint] = {}
         self._numbers = itertools.count(1)
         self.triggers: frozenset[str] = frozenset()
@@ -323,7 +334,7 @@ class Breakpoints:
                 if once and bp._stopped_in is not None and bp._stopped_in[0] is where[0] \
                         and bp._stopped_in[1:] == where[1:]:
                     continue  # stopped in this batch already
-                if bp.holds(ctx, point):
+                if bp.holds(ctx, point, self.extra):
                     bp.hits += 1
                     bp._stopped_in = where if once else None
                     return bp

@@ -55,6 +55,12 @@ class Status:
     stack: str = ""
     #: at the end of a batch or epoch (a RELEASE stop): how many ctx values go next
     releasing: int = 0
+    #: in a federated course: the round (from 0) and how many, the client whose routine
+    #: runs and the round's clients in their order (None / () outside a course)
+    round_i: int | None = None
+    total_rounds: int = 0
+    client: int | None = None
+    round_clients: tuple[int, ...] = ()
 
     @property
     def progress(self) -> float:

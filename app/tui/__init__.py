@@ -28,10 +28,17 @@ def make_app(source: DebugSession | str | Path, *, overrides: dict[str, Any] | N
         return HookscopeApp(source, stable=stable, pipeline_path=pipeline_path)
 
     def load(progress: Callable[[str], None]) -> DebugSession:
+        from trainer_core.config.experiment import load_spec
         from trainer_core.errors import ConfigError
 
-        session = DebugSession.from_config(source, overrides, progress=progress,
-                                           allow_code=allow_code)
+        if mode == "train" and load_spec(source, overrides).course is not None:
+            from app.session.course import CourseSession  # a federate section: the course
+
+            session: DebugSession = CourseSession.from_course_config(
+                source, overrides, progress=progress, allow_code=allow_code)
+        else:
+            session = DebugSession.from_config(source, overrides, progress=progress,
+                                               allow_code=allow_code)
         if mode == "finetune" and not session.trainer.finetune_enabled:
             raise ConfigError("debugging the finetune routine needs a finetune hook set: set "
                               "finetune.before_eval: true in the config",

@@ -30,7 +30,8 @@ class Key:
     @property
     def all_shown(self) -> str:
         """Every key as a person types it: 'c / F5'."""
-        names = {"question_mark": "?", "slash": "/", "colon": ":", "space": "space"}
+        names = {"question_mark": "?", "slash": "/", "colon": ":", "space": "space",
+                 "right_square_bracket": "]", "right_curly_bracket": "}"}
         def typed(key: str) -> str:
             prefix, _, last = key.rpartition("+")
             if last.startswith("f") and last[1:].isdigit():  # f5 -> F5, shift+f11 -> shift+F11
@@ -50,6 +51,10 @@ KEYS: tuple[Key, ...] = (
     Key("e", "end_of_epoch", "Epoch", True, "Run to the end of the epoch", "Stepping"),
     Key("o,shift+f11", "step_out", "Out", False, "Step out of a routine a hook started",
         "Stepping"),
+    Key("right_square_bracket", "next_client", "Client", False, "Federated course: run to "
+        "the next client's start", "Stepping"),
+    Key("right_curly_bracket", "next_round", "Round", False, "Federated course: run to the "
+        "next round's first client", "Stepping"),
     Key("c,f5", "continue", "Continue", True, "Continue to a breakpoint or the end",
         "Stepping"),
     Key("p", "pause", "Pause", True, "Pause a running step", "Stepping"),

@@ -318,9 +318,11 @@ class MainScreen(Screen[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Pause is offered (footer) only while something runs: the footer then fits in
-        120 columns."""
+        120 columns. Next client / next round exist only over a federated course."""
         if action == "pause":
             return self.busy
+        if action in ("next_client", "next_round"):
+            return hasattr(self.session, "next_round")
         return True
 
     def _work(self, command: Callable[[], Any]) -> None:
@@ -402,6 +404,12 @@ class MainScreen(Screen[None]):
 
     def action_step_out(self) -> None:
         self._step_in_worker(self.session.step_out, "step out")
+
+    def action_next_client(self) -> None:
+        self._step_in_worker(self.session.next_client, "next client")
+
+    def action_next_round(self) -> None:
+        self._step_in_worker(self.session.next_round, "next round")
 
     def action_continue(self) -> None:
         self._step_in_worker(self.session.continue_, "continue")

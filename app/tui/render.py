@@ -40,6 +40,13 @@ def status_text(status: Status, view_mode: str, view_model: int, *, compact: boo
         text.append(" · ")
     text.append(f"{status.name} · ")
     text.append(status.stack or f"{status.mode}/{status.split}", style="bold")
+    if status.round_i is not None:  # a federated course: which round, which client
+        position = (f" ({status.round_clients.index(status.client) + 1} of "
+                    f"{len(status.round_clients)})" if status.client in status.round_clients
+                    else "")
+        text.append(f" · round {status.round_i} of {status.total_rounds} · ")
+        text.append(f"client {status.client}", style="bold")
+        text.append(position)
     if status.model_nums > 1:
         # model indices count from 0, as in MultiModelTrainer and the hook tree
         text.append(f" · model {status.model_idx} ({status.model_nums} models)")

@@ -1,0 +1,150 @@
+"""A debug session over a federated course: every sampled client's training routine in
+turn, round after round, stepped like one routine.
+
+The session's trainer and ctx are the running client's. When a client's routine ends, its
+update goes to the course (``receive``); after the round's last client the course
+aggregates and evaluates, and the next client's routine starts with the global model
+loaded. ``c`` runs on through clients and rounds to a breakpoint or the course's end; a
+step that reaches a routine's end stops at the next client's first point; "next client"
+and "next round" run to the start of the next one. Conditions can read ``round_i`` and
+``client``. Each client keeps its own lifecycle checker (its ctx is its own).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from app.session.core import DebugSession
+from app.session.state import RunState, Status
+from trainer_core.analysis.lifecycle import Finding, LifecycleChecker
+from trainer_core.config.registry import Registry
+from trainer_core.engine.points import Point
+from trainer_core.federated.course import Course, RoundReport
+
+#: Commands that run on into the next client when a client's routine ends.
+_RUNS_ON = ("continue", "run to end")
+
+
+class CourseSession(DebugSession):
+    """See the module docstring. ``reports`` holds every finished round's report."""
+
+    def __init__(self, course: Course, *, name: str = "course",
+                 registry: Registry | None = None, base_dir: str | Path | None = None,
+                 **options: Any) -> None:
+        self.course = course
+        super().__init__(course.trainers[0], name=name, registry=registry,
+                         base_dir=base_dir, **options)
+        for trainer in course.trainers:  # routines their hooks start run through the pump
+            trainer.routine_driver = self._driver
+        self._checking = self.checker is not None
+        self._checkers: dict[int, LifecycleChecker] = {}
+        self.round_clients: tuple[int, ...] = ()
+        self.client_pos = -1
+        self.client: int | None = None
+        self.reports: list[RoundReport] = []
+        self._client_run: Any = None
+        self._round_at_command = 0
+
+    @classmethod
+    def from_course_config(cls, path: str | Path, overrides: dict[str, Any] | None = None, *,
+                           progress: Callable[[str], None] | None = None,
+                           allow_code: bool = True, **options: Any) -> CourseSession:
+        """Build a federated config's course and open a session on it."""
+        from trainer_core.config.course import load_course
+
+        built = load_course(path, overrides, progress=progress, allow_code=allow_code)
+        return cls(built.course, name=built.spec.path.name,
+                   registry=built.clients[0].registry, base_dir=built.spec.base_dir,
+                   **options)
+
+    # -- the course --------------------------------------------------------------------
+    def start(self, mode: str = "train", split: str | None = None) -> Point | None:
+        """The first start opens the course (round 0, its first client); later ones (a
+        restart, another routine from the palette) run on the current client."""
+        if self.client is None and mode == "train":
+            self.round_clients = self.course.begin_round()
+            return self._begin_client(0)
+        return super().start(mode, split)
+
+    def _begin_client(self, position: int) -> Point | None:
+        """Switch the session to the round's ``position``-th client, hand it the global
+        model and stop at its routine's first point."""
+        client = self.round_clients[position]
+        self.client_pos, self.client = position, client
+        self.trainer = self.course.send_global(client)
+        self.ctx = self.trainer.ctx
+        if self._checking:
+            self.checker = self._checkers.setdefault(client, LifecycleChecker())
+        self.breakpoints.extra = {"round_i": self.course.round_i, "client": client}
+        self.log.append(f"round {self.course.round_i}: client {client} ({position + 1} of "
+                        f"{len(self.round_clients)} this round) receives the global model")
+        point = super().start("train", "train")
+        self._client_run = self.run
+        return point
+
+    def _next_client(self) -> Point | None:
+        """The running client's routine ended: send its update; then the next client of the
+        round, or aggregate and begin the next round; None when the course is over."""
+        trainer, results = self.trainer, self.run.results
+        self.course.receive(self.client, trainer.sample_count(results),
+                            trainer.get_model_para(), trainer.results_metrics(results))
+        if self.client_pos + 1 < len(self.round_clients):
+            return self._begin_client(self.client_pos + 1)
+        report = self.course.end_round()
+        self.reports.append(report)
+        split = self.course.settings.eval_split
+        accuracy = report.global_metrics.get(f"{split}_acc")
+        clients = ", ".join(map(str, report.clients))
+        self.log.append(f"round {report.round_i} done (clients {clients})"
+                        + (f": global {split}_acc {accuracy:.4f}" if accuracy is not None
+                           else ""))
+        if self.course.finished:
+            self.reason = "course finished"
+            return None
+        self.round_clients = self.course.begin_round()
+        return self._begin_client(0)
+
+    def _client_routine_ended(self) -> bool:
+        run = self.run
+        return (self.state is RunState.FINISHED and run is not None
+                and run is self._client_run and run.finished)
+
+    def _advance(self, stop: Callable[[Point], bool] | None, reason: str, *,
+                 breakpoints: bool = True, releases: bool = False) -> Point | None:
+        point = super()._advance(stop, reason, breakpoints=breakpoints, releases=releases)
+        while point is None and self._client_routine_ended():
+            point = self._next_client()  # stopped at the next client's first point
+            keep_going = reason in _RUNS_ON or (
+                reason == "next round" and self.course.round_i == self._round_at_command)
+            if point is None or not keep_going:
+                return point
+            point = super()._advance(stop, reason, breakpoints=breakpoints,
+                                     releases=releases)
+        return point
+
+    def next_client(self) -> Point | None:
+        """Run the rest of this client's routine (breakpoints stop it) and stop at the next
+        client's first point."""
+        return self._advance(None, "next client")
+
+    def next_round(self) -> Point | None:
+        """Run the rest of this round (breakpoints stop it) and stop at the next round's
+        first client."""
+        self._round_at_command = self.course.round_i
+        return self._advance(None, "next round")
+
+    # -- views -------------------------------------------------------------------------
+    def status(self) -> Status:
+        return dataclasses.replace(
+            super().status(), round_i=min(self.course.round_i,
+                                          self.course.settings.total_round_num - 1),
+            total_rounds=self.course.settings.total_round_num, client=self.client,
+            round_clients=self.round_clients)
+
+    @property
+    def findings(self) -> list[Finding]:
+        """Every client's lifecycle findings (each client's ctx is checked on its own)."""
+        return [f for checker in self._checkers.values() for f in checker.report()]

@@ -1,0 +1,75 @@
+"""Stepping a federated course in the debugger's session: clients and rounds in turn, the
+same course as `run`, breakpoints on round and client."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+
+from app.session import RunState
+from app.session.course import CourseSession
+from trainer_core.config.course import load_course
+
+ROOT = Path(__file__).resolve().parents[2]
+FEDAVG = ROOT / "sample_configs" / "fedavg.yaml"
+SHORT = {"federate.total_round_num": 3, "train.local_update_steps": 1}
+
+
+@pytest.fixture
+def session():
+    opened = CourseSession.from_course_config(FEDAVG, SHORT)
+    opened.start()
+    yield opened
+    opened.close()
+
+
+def test_the_session_opens_at_the_first_clients_first_point(session):
+    status = session.status()
+    first = session.course.sample(0)
+    assert (status.round_i, status.client, status.round_clients) == (0, first[0], first)
+    assert status.total_rounds == 3 and session.point.trigger == "on_fit_start"
+    assert session.trainer is session.course.trainers[first[0]]
+
+
+def test_next_client_and_next_round_walk_the_course(session):
+    order = [session.client]
+    session.next_client()
+    order.append(session.client)
+    assert order == list(session.course.sample(0)[:2])
+    assert session.point.trigger == "on_fit_start" and session.ctx is session.trainer.ctx
+    session.next_round()
+    status = session.status()
+    assert status.round_i == 1 and status.client == session.course.sample(1)[0]
+    assert len(session.reports) == 1 and session.reports[0].global_metrics["test_acc"] > 0
+
+
+def test_continue_runs_the_whole_course_as_run_does(session):
+    assert session.continue_() is None
+    assert session.state is RunState.FINISHED and session.reason == "course finished"
+    reference = load_course(FEDAVG, SHORT).course
+    reports = list(reference.rounds())
+    assert [r.clients for r in session.reports] == [r.clients for r in reports]
+    assert all(torch.equal(session.course.global_state[k], reference.global_state[k])
+               for k in reference.global_state)  # stepping changed nothing
+
+
+def test_a_breakpoint_on_round_and_client_stops_there(session):
+    client = session.course.sample(1)[-1]
+    session.add_breakpoint(trigger="on_batch_end", condition=f"round_i == 1 and client == {client}")
+    point = session.continue_()
+    assert point is not None and point.trigger == "on_batch_end"
+    status = session.status()
+    assert (status.round_i, status.client) == (1, client)
+    assert status.batch_i == 0 and "breakpoint #1" in session.reason
+
+
+def test_a_step_past_a_clients_end_lands_on_the_next_client(session):
+    first = session.client
+    session.add_breakpoint(trigger="on_fit_end")
+    session.continue_()
+    assert session.point.trigger == "on_fit_end" and session.client == first
+    session.step_trigger()  # the routine ends: the next client's on_fit_start
+    assert session.client == session.course.sample(0)[1]
+    assert session.point.trigger == "on_fit_start"
