@@ -748,8 +748,12 @@ class DebugSession:
         return self._pipeline_now() != self._saved_pipeline
 
     def _pipeline_now(self) -> tuple[tuple[int, str, tuple[int, ...]], ...]:
+        return self._pipeline_of(self.trainer)
+
+    @staticmethod
+    def _pipeline_of(trainer: Any) -> tuple[tuple[int, str, tuple[int, ...]], ...]:
         return tuple((id(hookset), trigger, tuple(id(hook) for hook in hookset[trigger]))
-                     for hookset in self.trainer.distinct_hook_sets() for trigger in TRIGGERS)
+                     for hookset in trainer.distinct_hook_sets() for trigger in TRIGGERS)
 
     def load_pipeline(self, path: str | Path, *, confirm: bool = False
                       ) -> list[DependencyFinding]:

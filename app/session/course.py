@@ -18,9 +18,12 @@ from pathlib import Path
 from typing import Any
 
 from app.session.core import DebugSession
-from app.session.state import RunState, Status
+from app.session.state import EditOutcome, RunState, Status
 from trainer_core.analysis.lifecycle import Finding, LifecycleChecker
 from trainer_core.config.registry import Registry
+from trainer_core.engine.edits import Edit, apply_to_copy
+from trainer_core.engine.hooks import HookSet
+from trainer_core.engine.modes import hookset_kind
 from trainer_core.engine.points import Point
 from trainer_core.federated.course import Course, RoundReport
 
@@ -47,6 +50,10 @@ class CourseSession(DebugSession):
         self.reports: list[RoundReport] = []
         self._client_run: Any = None
         self._round_at_command = 0
+        #: hook edits go to every client's trainer (FederatedScope's clients share their
+        #: trainer code), or only to the running client's
+        self.edit_all_clients = True
+        self._saved_pipeline = self._pipeline_now()
 
     @classmethod
     def from_course_config(cls, path: str | Path, overrides: dict[str, Any] | None = None, *,
@@ -135,6 +142,35 @@ class CourseSession(DebugSession):
         first client."""
         self._round_at_command = self.course.round_i
         return self._advance(None, "next round")
+
+    # -- edits -------------------------------------------------------------------------
+    def apply(self, edit: Edit, *, mode: str = "train", model_idx: int = 0,
+              confirm: bool = False) -> EditOutcome:
+        """Apply ``edit`` to the running client's hook set, and with ``edit_all_clients``
+        to every client's (one undoable step; checked on each first, so an edit that does
+        not fit one client changes none)."""
+        if not self.edit_all_clients:
+            return super().apply(edit, mode=mode, model_idx=model_idx, confirm=confirm)
+        findings = self.preview(edit, mode=mode, model_idx=model_idx)
+        if findings and not confirm:
+            return EditOutcome(False, edit.describe(), findings)
+        sets = self._client_hook_sets(mode, model_idx)
+        for hookset in sets:
+            apply_to_copy(edit, hookset)  # raises (nothing changed) if it does not fit
+        description = f"{edit.describe()} (all {len(self.course.trainers)} clients)"
+        self.edits.record(description, sets, lambda: [edit.apply(h) for h in sets])
+        self.log.append(f"{description} ({hookset_kind(mode)}"
+                        f"{f' model {model_idx}' if model_idx else ''})")
+        return EditOutcome(True, edit.describe(), findings)
+
+    def _client_hook_sets(self, mode: str, model_idx: int) -> list[HookSet]:
+        sets = [t.hook_set(mode, model_idx) for t in self.course.trainers]
+        return list({id(h): h for h in sets}.values())  # clients may share a hook set
+
+    def _pipeline_now(self) -> tuple[Any, ...]:
+        course = getattr(self, "course", None)  # DebugSession.__init__ asks before it is set
+        trainers = course.trainers if course is not None else [self.trainer]
+        return tuple(item for trainer in trainers for item in self._pipeline_of(trainer))
 
     # -- views -------------------------------------------------------------------------
     def status(self) -> Status:

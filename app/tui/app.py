@@ -84,6 +84,13 @@ class HookscopeApp(App[None]):
             yield SystemCommand("Load a pipeline from YAML", "Replace every hook set by a "
                                 "pipeline file (one undoable edit)",
                                 lambda: screen.run_action("load"))
+            if hasattr(self.session, "edit_all_clients"):  # a federated course
+                to_all = self.session.edit_all_clients
+                yield SystemCommand(
+                    "Edits apply to the running client only" if to_all else
+                    "Edits apply to every client", "Hook edits (insert, remove, move...) go "
+                    "to every client's trainer, or to the running client's alone",
+                    screen.toggle_edit_scope)
             trainer = self.session.trainer
             yield SystemCommand("Debug the training routine", "Start train() from its first "
                                 "point", lambda: screen.switch_routine("train", "train"))

@@ -151,7 +151,10 @@ class MainScreen(Screen[None]):
         pane = self.query_one("#hooks-pane")
         model = f" · model {self.view_model}" if self.session.trainer.model_nums > 1 else ""
         pane.border_title = f"Hooks · {self.view_mode}{model}"
-        pane.border_subtitle = "edits apply at the trigger's next firing"
+        scope = getattr(self.session, "edit_all_clients", None)
+        pane.border_subtitle = ("edits go to every client" if scope else
+                                "edits go to this client only" if scope is not None else
+                                "edits apply at the trigger's next firing")
         self.query_one(HookTree).show_rows(self.session.hook_rows(self.view_mode,
                                                                   self.view_model))
 
@@ -464,6 +467,14 @@ class MainScreen(Screen[None]):
         self.view_mode = modes[(at + 1) % len(modes)]
         self.refresh_tree()
         self.refresh_status()
+
+    def toggle_edit_scope(self) -> None:
+        """Over a federated course: hook edits to every client, or the running one only."""
+        session: Any = self.session
+        session.edit_all_clients = not session.edit_all_clients
+        self.note("hook edits now go to " + ("every client" if session.edit_all_clients
+                                             else f"client {session.client} only"))
+        self.refresh_tree()
 
     def action_next_model(self) -> None:
         count = self.session.trainer.model_nums

@@ -73,3 +73,30 @@ def test_a_step_past_a_clients_end_lands_on_the_next_client(session):
     session.step_trigger()  # the routine ends: the next client's on_fit_start
     assert session.client == session.course.sample(0)[1]
     assert session.point.trigger == "on_fit_start"
+
+
+def note_batch(ctx):
+    ctx.noted = ctx.cur_batch_i  # a plain attribute: a lifecycle finding, harmless here
+
+
+def test_an_edit_goes_to_every_client_by_default_and_undoes_as_one(session):
+    trainers = session.course.trainers
+    before = [t.hook_set("train", 0).names("on_batch_end") for t in trainers]
+    outcome = session.insert(note_batch, "on_batch_end", 0)
+    assert outcome.applied and session.unsaved_edits
+    assert all(t.hook_set("train", 0).names("on_batch_end")[0] == "note_batch"
+               for t in trainers)
+    session.undo()
+    assert [t.hook_set("train", 0).names("on_batch_end") for t in trainers] == before
+    assert not session.unsaved_edits
+
+
+def test_an_edit_for_one_client_leaves_the_others(session):
+    session.edit_all_clients = False
+    session.insert(note_batch, "on_batch_end", 0)
+    edited = [i for i, t in enumerate(session.course.trainers)
+              if "note_batch" in t.hook_set("train", 0).names("on_batch_end")]
+    assert edited == [session.client]
+    session.edit_all_clients = True  # a second edit to all: client lists differ, still fits
+    outcome = session.remove("on_batch_end", -1, confirm=True)
+    assert outcome.applied

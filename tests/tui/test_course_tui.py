@@ -45,3 +45,17 @@ async def test_the_course_keys_are_offered_only_over_a_course(make_tui):
         await pilot.pause()
         assert app.screen.check_action("next_client", ()) is False
         assert app.session.point.trigger == "on_fit_start"  # nothing moved
+
+
+async def test_the_palette_switches_edits_between_every_client_and_one(monkeypatch):
+    monkeypatch.chdir(ROOT)
+    app = make_app(FEDAVG, stable=True, overrides=SHORT)
+    async with app.run_test(size=SIZE) as pilot:
+        pane = app.screen.query_one("#hooks-pane")
+        assert pane.border_subtitle == "edits go to every client"
+        titles = {c.title: c for c in app.get_system_commands(app.screen)}
+        titles["Edits apply to the running client only"].callback()
+        await pilot.pause()
+        assert app.session.edit_all_clients is False
+        assert pane.border_subtitle == "edits go to this client only"
+        assert f"client {app.session.client} only" in app.session.log[-1]
