@@ -182,5 +182,15 @@ class CourseSession(DebugSession):
 
     @property
     def findings(self) -> list[Finding]:
-        """Every client's lifecycle findings (each client's ctx is checked on its own)."""
-        return [f for checker in self._checkers.values() for f in checker.report()]
+        """Every client's lifecycle findings (each client's ctx is checked on its own); the
+        same finding in several clients is one, naming them."""
+        seen: dict[tuple[Any, ...], tuple[Finding, list[int]]] = {}
+        for client, checker in sorted(self._checkers.items()):
+            for finding in checker.report():
+                key = (finding.kind, finding.where, finding.trigger,
+                       finding.hook.qualname if finding.hook else None)
+                seen.setdefault(key, (finding, []))[1].append(client)
+        return [dataclasses.replace(f, message=f"{f.message} (client"
+                                    f"{'s' if len(clients) > 1 else ''} "
+                                    f"{', '.join(map(str, clients))})")
+                for f, clients in seen.values()]

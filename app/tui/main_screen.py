@@ -250,6 +250,11 @@ class MainScreen(Screen[None]):
     def refresh_strip(self) -> None:
         strip = self.query_one(RoutineStrip)
         strip.show_losses(self.session.losses)
+        reports = getattr(self.session, "reports", None)
+        if reports is not None:  # a federated course
+            split = self.session.course.settings.eval_split
+            strip.show_rounds([r.global_metrics.get(f"{split}_acc", 0.0) for r in reports],
+                              f"{split}_acc")
         strip.show_timings(self.session.timing_rows())
         strip.show_log(self.session.log)
 

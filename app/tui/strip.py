@@ -29,6 +29,7 @@ class RoutineStrip(Horizontal):
             yield TextPanel(id="progress")
             yield Sparkline([], id="loss", summary_function=max)
             yield TextPanel(id="loss-label")
+            yield TextPanel(id="rounds")
         yield TextPanel(id="timings")
         yield RichLog(id="log", max_lines=300, wrap=True, min_width=20)
 
@@ -45,6 +46,22 @@ class RoutineStrip(Horizontal):
         if points or not keep_empty:
             self.query_one("#loss", Sparkline).data = points
         self.query_one("#loss-label", TextPanel).show(label)
+
+    def show_rounds(self, values: Sequence[float], metric: str) -> None:
+        """A federated course's global ``metric`` after each round so far, as many of the
+        latest as fit on the line (the line shows only over a course)."""
+        self.set_class(True, "-course")
+        panel = self.query_one("#rounds", TextPanel)
+        label = f"{metric}/round"
+        fit = max(1, ((panel.size.width or 40) - len(label) - 2) // 5)
+        text = Text(label + " ", style="dim")
+        if not values:
+            text.append("none yet", style="dim")
+        else:
+            if len(values) > fit:
+                text.append("… ", style="dim")
+            text.append(" ".join(f"{v:.2f}" for v in values[-fit:]), style="bold")
+        panel.show(text)
 
     def show_timings(self, rows: Sequence[TimingRow]) -> None:
         self.query_one("#timings", TextPanel).show(

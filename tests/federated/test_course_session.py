@@ -100,3 +100,22 @@ def test_an_edit_for_one_client_leaves_the_others(session):
     session.edit_all_clients = True  # a second edit to all: client lists differ, still fits
     outcome = session.remove("on_batch_end", -1, confirm=True)
     assert outcome.applied
+
+
+def keep_every_round(ctx):
+    history = ctx.get("round_history", None) or []
+    history.append(torch.zeros(2000))
+    ctx.round_history = history  # a plain attribute: it grows round after round
+
+
+def test_a_hook_that_grows_per_round_is_one_warning_naming_the_clients():
+    session = CourseSession.from_course_config(FEDAVG, {**SHORT, "federate.total_round_num": 5,
+                                                        "federate.sample_client_num": 5})
+    session.start()
+    session.insert(keep_every_round, "on_fit_end", 0)
+    session.continue_()
+    growing = [f for f in session.findings if f.kind.value == "grows-per-round"]
+    assert len(growing) == 1 and growing[0].where == "ctx.round_history"
+    assert growing[0].message.endswith("(clients 0, 1, 2, 3, 4)")
+    assert growing[0].hook.name == "keep_every_round"
+    session.close()

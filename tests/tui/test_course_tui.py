@@ -31,6 +31,8 @@ async def test_the_header_follows_clients_and_rounds(monkeypatch):
         status = screen_text(app, "#status")
         assert f"round 1 of 2 · client {session.course.sample(1)[0]} (1 of 3)" in status
         assert any(line.startswith("round 0 done") for line in session.log)
+        accuracy = session.reports[0].global_metrics["test_acc"]
+        assert f"test_acc/round {accuracy:.2f}" in screen_text(app, "#rounds")
         await pilot.press("c")
         await settle(pilot)
         assert session.state is RunState.FINISHED and "course finished" in screen_text(
