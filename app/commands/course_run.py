@@ -4,6 +4,7 @@ round by round, then a table of the global model's metrics per round."""
 from __future__ import annotations
 
 import argparse
+import re
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -61,13 +62,22 @@ def rounds_table(reports: Sequence[RoundReport], split: str, title: str = "") ->
                    f"clients' own {split}_acc"):
         table.add_column(column, justify="right" if column != "clients" else "left")
     for report in reports:
-        own = [c.local_metrics[f"{split}_acc"] for c in report.client_rounds
-               if f"{split}_acc" in c.local_metrics]
+        own = [value for c in report.client_rounds
+               if (value := own_accuracy(c.local_metrics, split)) is not None]
         table.add_row(str(report.round_i), ", ".join(map(str, report.clients)),
                       _number(report.global_metrics.get(f"{split}_acc")),
                       _number(report.global_metrics.get(f"{split}_avg_loss")),
                       _number(sum(own) / len(own) if own else None))
     return table
+
+
+def own_accuracy(metrics: dict[str, Any], split: str) -> float | None:
+    """A client's own model's accuracy: its last model's, for a multi-model client (Ditto's
+    personal model is model 1), else its model's."""
+    personal = sorted((int(m[1]), key) for key in metrics
+                      if (m := re.fullmatch(rf"model(\d+)_{split}_acc", key)))
+    key = personal[-1][1] if personal else f"{split}_acc"
+    return metrics.get(key)
 
 
 def _number(value: float | None) -> str:

@@ -89,3 +89,26 @@ def test_the_debugger_on_a_federated_config_says_which_client_it_steps():
                                        {"data.clients.index": 2})
     assert "this is client 2 of 5" in session.log[-1] and "5 FedAvg rounds" in session.log[-1]
     session.close()
+
+
+def test_a_ditto_client_shares_its_global_model_and_keeps_its_personal_one():
+    from trainer_core.config.course import load_course
+
+    built = load_course(ROOT / "sample_configs" / "ditto_rounds.yaml",
+                        {"federate.total_round_num": 2})
+    course = built.course
+    reports = list(course.rounds())
+    personal = [t.get_model_para()[1]["0.weight"] for t in course.trainers]
+    shared = [t.get_model_para()[0]["0.weight"] for t in course.trainers]
+    assert not torch.equal(personal[0], personal[1])  # each client's own, never averaged
+    assert all(torch.equal(s, course.global_state["0.weight"]) for s in shared)
+    local = reports[-1].client_rounds[0].local_metrics
+    assert "model1_test_acc" in local and "test_acc" in local
+
+
+def test_the_rounds_table_shows_a_ditto_clients_personal_model():
+    from app.commands.course_run import own_accuracy
+
+    assert own_accuracy({"test_acc": 0.5, "model1_test_acc": 0.9}, "test") == 0.9
+    assert own_accuracy({"test_acc": 0.5}, "test") == 0.5
+    assert own_accuracy({}, "test") is None

@@ -70,7 +70,8 @@ class Course:
                               key_path="federate.client_num")
         self.trainers = list(trainers)
         self.settings = settings
-        self.global_state = shared_part(self.trainers[0].get_model_para(),
+        first = self.trainers[0].get_model_para()
+        self.global_state = shared_part(first[0] if isinstance(first, list | tuple) else first,
                                         settings.local_param)
         self.round_i = 0
         self.history: list[RoundReport] = []
@@ -110,9 +111,15 @@ class Course:
 
     def send_global(self, client: int) -> Any:
         """Load the global model's shared parameters into ``client`` (FederatedScope's
-        ``update``); returns its trainer, ready for its local routine."""
+        ``update``); returns its trainer, ready for its local routine. A multi-model
+        trainer (Ditto: a global and a personal model) shares its model 0; the others stay
+        the client's own."""
         trainer = self.trainers[client]
-        trainer.update(self.global_state, strict=False)
+        if getattr(trainer, "model_nums", 1) > 1:
+            states = trainer.get_model_para()
+            trainer.update([{**states[0], **self.global_state}, *states[1:]], strict=False)
+        else:
+            trainer.update(self.global_state, strict=False)
         return trainer
 
     def receive(self, client: int, num_samples: int, params: Mapping[str, Any],
@@ -121,6 +128,8 @@ class Course:
         model is evaluated before anything else changes it."""
         trainer, split = self.trainers[client], self.settings.eval_split
         local = trainer.evaluate(split) if trainer.has_split(split) else {}
+        if isinstance(params, list | tuple):  # a multi-model trainer: its model 0 is shared
+            params = params[0]
         self._updates.append((num_samples, shared_part(params, self.settings.local_param)))
         part = ClientRound(client, int(num_samples), dict(metrics), dict(local))
         self._parts.append(part)
@@ -146,11 +155,9 @@ class Course:
         weighted by the split's samples."""
         split = self.settings.eval_split
         results = []
-        for trainer in self.trainers:
-            if not trainer.has_split(split):
-                continue
-            trainer.update(self.global_state, strict=False)
-            results.append(trainer.evaluate(split))
+        for client, trainer in enumerate(self.trainers):
+            if trainer.has_split(split):
+                results.append(self.send_global(client).evaluate(split))
         return weighted_metrics(results, split)
 
 
