@@ -49,3 +49,23 @@ def test_epochs_apply_to_every_client(capsys):
 
     two, one = samples_trained(), samples_trained("--epochs", "1")  # the config says 2
     assert two.keys() == one.keys() and all(two[c] == 2 * one[c] for c in two)
+
+
+def test_check_rounds_flags_a_hook_that_leaks_per_round_in_a_federated_config(tmp_path, capsys):
+    (tmp_path / "leak.py").write_text(
+        "import torch\n\n\ndef keep_every_round(ctx):\n"
+        "    history = ctx.get('round_history', None) or []\n"
+        "    history.append(torch.zeros(2000))\n"
+        "    ctx.round_history = history\n")
+    config = tmp_path / "fed_leak.yaml"
+    config.write_text(
+        "data: {type: digits, splits: {train: 0.7, test: 0.3}}\n"
+        "model: {type: mlp, hidden: [16]}\n"
+        "federate: {client_num: 3, total_round_num: 2}\n"
+        "hooks:\n  train:\n"
+        "    - insert: {hook: 'leak.py:keep_every_round', trigger: on_fit_end}\n")
+    assert main(["check", str(config), "--rounds", "4", "--json"]) == 1
+    findings = json.loads(capsys.readouterr().out)["findings"]
+    assert [(f["kind"], f["where"], f["hook"]) for f in findings] == [
+        ("grows-per-round", "ctx.round_history", "keep_every_round")]
+    assert main(["check", str(config), "--rounds", "1"]) == 0  # one round cannot tell
