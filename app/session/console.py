@@ -102,6 +102,9 @@ class Console:
             names.update(trigger=point.trigger, epoch_i=point.epoch_i, batch_i=point.batch_i,
                          model_idx=point.model_idx, mode=point.mode, split=point.split,
                          hook_name=point.hook_name)
+        names.update(session.breakpoints.extra)  # a federated course's round_i and client
+        if hasattr(session, "course"):
+            names["course"] = session.course
         names.update(session.ctx.__dict__)
         names["ctx"] = session.ctx
         names.update(self.variables)

@@ -119,3 +119,10 @@ def test_a_hook_that_grows_per_round_is_one_warning_naming_the_clients():
     assert growing[0].message.endswith("(clients 0, 1, 2, 3, 4)")
     assert growing[0].hook.name == "keep_every_round"
     session.close()
+
+
+def test_the_console_knows_the_round_the_client_and_the_course(session):
+    session.next_client()
+    result = session.console.run("(round_i, client, len(course.history))")
+    assert not result.error, result.error
+    assert result.detail.preview == f"(0, {session.client}, 0)"
