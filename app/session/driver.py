@@ -62,6 +62,9 @@ class RoutineDriver:
         self._inbox: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._outbox: queue.SimpleQueue[tuple[str, Any]] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
+        #: The thread has given its last answer (its routine ended): it takes no more
+        #: commands, though it may not have exited yet.
+        self._finished = False
         #: The command the driver thread is carrying out (a nested run continues it).
         self.command: Advance | None = None
 
@@ -72,6 +75,7 @@ class RoutineDriver:
 
     def begin(self, run: RoutineRun) -> None:
         """Give ``run`` a thread of its own; it waits for the first command."""
+        self._finished = False
         self._thread = threading.Thread(target=self._serve, args=(run,), daemon=True,
                                         name=f"hookscope {run.mode}/{run.split}")
         self._thread.start()
@@ -83,11 +87,17 @@ class RoutineDriver:
         return self._answer()
 
     def abandon(self) -> None:
-        """Abandon the run (every routine restores its state); returns once it has."""
-        if self.alive:
-            self._inbox.put(ABANDON)
-            self._answer()
-            self._thread.join()  # type: ignore[union-attr]
+        """Abandon the run (every routine restores its state); returns once it has.
+
+        A thread whose routine ended has answered for the last time but may still be
+        exiting (for a moment, longer on a loaded machine): it is joined, never sent a
+        command it would not answer."""
+        thread = self._thread
+        if thread is not None:
+            if thread.is_alive() and not self._finished:
+                self._inbox.put(ABANDON)
+                self._answer()
+            thread.join()
         self._thread = None
 
     def _answer(self) -> Any:
@@ -98,21 +108,22 @@ class RoutineDriver:
 
     # -- on the driver thread ----------------------------------------------------------------
     def _serve(self, run: RoutineRun) -> None:
+        outcome: tuple[str, Any] = ("ok", None)
         try:
             command = self._inbox.get()
             if command is ABANDON:
                 raise Abandon
             self.command = command
-            result = self._pump(run, command)
+            outcome = ("ok", self._pump(run, command))
         except Abandon:
-            result = None
+            outcome = ("ok", None)
         except BaseException as exc:
-            self._outbox.put(("raise", exc))
-            return
+            outcome = ("raise", exc)
         finally:
             if not run.finished:
                 run.close()
-        self._outbox.put(("ok", result))
+        self._finished = True  # before the last answer: abandon() must not wait for another
+        self._outbox.put(outcome)
 
     def park(self, result: Any) -> Advance:
         """At a stop: hand ``result`` to the waiting caller, wait for the next command."""
