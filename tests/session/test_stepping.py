@@ -131,12 +131,14 @@ def test_pause_from_another_thread_stops_a_running_continue(make_session):
     session.pause()
     worker.join(30)
     assert not worker.is_alive()
-    assert session.state is RunState.PAUSED and session.reason == "paused"
+    where = (session.state, session.reason, session.point, list(session.log)[-3:])
+    assert session.state is RunState.PAUSED and session.reason == "paused", where
     assert 0 < session.status().batches_done < 100_000
     # and it goes on from there
     before = (session.point.epoch_i, session.point.batch_i)
     session.step_batch()
-    assert session.state is RunState.PAUSED and session.point.kind is RELEASE
+    where = (before, session.state, session.reason, session.point, list(session.log)[-3:])
+    assert session.state is RunState.PAUSED and session.point.kind is RELEASE, where
     if session.point.batch_i is not None:  # the end of the batch it paused in (or the next)
         assert (session.point.epoch_i, session.point.batch_i) >= before
 
