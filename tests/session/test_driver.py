@@ -5,19 +5,22 @@ from __future__ import annotations
 
 import queue
 import threading
-import time
 
 from app.session.driver import Advance, RoutineDriver
 
 
 class SlowToExit(queue.SimpleQueue):
-    """An outbox whose last answer is followed by a slow exit of the routine's thread, as
-    on a loaded machine: the thread is still alive after it has answered for good."""
+    """An outbox after whose last answer the routine's thread does not exit until ``gate``
+    opens, as on a loaded machine: the thread is alive though it has answered for good."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.gate = threading.Event()
 
     def put(self, item, block=True, timeout=None):
         super().put(item, block, timeout)
         if getattr(threading.current_thread(), "finishing", False):
-            time.sleep(0.5)
+            self.gate.wait(10)
 
 
 class FakeRun:
@@ -33,13 +36,14 @@ def test_abandoning_a_finished_run_whose_thread_has_not_exited_returns():
         return "finished"
 
     driver = RoutineDriver(pump)
-    driver._outbox = SlowToExit()
+    outbox = driver._outbox = SlowToExit()
     driver.begin(FakeRun())
     assert driver.send(Advance(None, "continue")) == "finished"
-    assert driver.alive  # answered, still exiting
+    assert driver.alive  # answered, held at the gate: still alive
     done = threading.Event()
     threading.Thread(target=lambda: (driver.abandon(), done.set()), daemon=True).start()
-    assert done.wait(5), "abandon() waited for an answer the ended routine never gives"
+    outbox.gate.set()  # now it may exit; abandon() only has to join it
+    assert done.wait(10), "abandon() waited for an answer the ended routine never gives"
     assert not driver.alive
 
 
