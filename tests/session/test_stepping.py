@@ -139,8 +139,13 @@ def test_pause_from_another_thread_stops_a_running_continue(make_session):
     session.step_batch()
     where = (before, session.state, session.reason, session.point, list(session.log)[-3:])
     assert session.state is RunState.PAUSED and session.point.kind is RELEASE, where
-    if session.point.batch_i is not None:  # the end of the batch it paused in (or the next)
-        assert (session.point.epoch_i, session.point.batch_i) >= before
+    # the end of the batch it paused in, or of the next when it paused between batches
+    # (at an epoch's start or end, where batch_i is None: a pause lands wherever it lands)
+    assert session.point.batch_i is not None, where
+    if before[1] is None:
+        assert session.point.epoch_i >= before[0], where
+    else:
+        assert (session.point.epoch_i, session.point.batch_i) >= before, where
 
 
 def test_restart_replays_from_the_same_weights(make_session):
@@ -214,3 +219,16 @@ def test_restart_puts_back_every_model_of_a_multi_model_trainer(make_trainer):
     assert where(point) == (TRIGGER, "on_fit_start", None, None, -1)
     for now, then in zip(trainer.get_model_para(), initial, strict=True):
         assert all(torch.equal(now[k], then[k]) for k in then)
+
+
+def test_end_of_batch_from_between_batches_is_the_next_batchs_end(make_session):
+    """Where a pause can land (an epoch's start, batch_i None): b goes to the end of the
+    epoch's first batch."""
+    session = make_session()
+    session.add_breakpoint(trigger="on_epoch_start", condition="epoch_i == 1")
+    session.continue_()
+    assert (session.point.trigger, session.point.epoch_i, session.point.batch_i) == \
+        ("on_epoch_start", 1, None)
+    session.step_batch()
+    assert session.point.kind is RELEASE
+    assert (session.point.epoch_i, session.point.batch_i) == (1, 0)
