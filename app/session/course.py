@@ -53,7 +53,6 @@ class CourseSession(DebugSession):
         #: hook edits go to every client's trainer (FederatedScope's clients share their
         #: trainer code), or only to the running client's
         self.edit_all_clients = True
-        self._saved_pipeline = self._pipeline_now()
 
     @classmethod
     def from_course_config(cls, path: str | Path, overrides: dict[str, Any] | None = None, *,
@@ -168,9 +167,9 @@ class CourseSession(DebugSession):
         return list({id(h): h for h in sets}.values())  # clients may share a hook set
 
     def _pipeline_now(self) -> tuple[Any, ...]:
-        course = getattr(self, "course", None)  # DebugSession.__init__ asks before it is set
-        trainers = course.trainers if course is not None else [self.trainer]
-        return tuple(item for trainer in trainers for item in self._pipeline_of(trainer))
+        # every client's hook sets (self.course is set before DebugSession.__init__ asks)
+        return tuple(item for trainer in self.course.trainers
+                     for item in self._pipeline_of(trainer))
 
     # -- views -------------------------------------------------------------------------
     def status(self) -> Status:
