@@ -9,10 +9,10 @@ import sys
 from collections.abc import Sequence
 from types import ModuleType
 
-from app.commands import check, hooks, run, tui
+from app.commands import check, flower, hooks, run, tui
 from app.commands.common import DEFAULT_CONFIG, default_config, guarded
 
-COMMANDS: list[ModuleType] = [run, hooks, check, tui]
+COMMANDS: list[ModuleType] = [run, hooks, check, tui, flower]
 
 
 def build_parser() -> argparse.ArgumentParser:

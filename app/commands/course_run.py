@@ -6,7 +6,8 @@ from __future__ import annotations
 import argparse
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -26,31 +27,50 @@ def run_course(spec: Any, args: argparse.Namespace, started: float) -> int:
     if not args.allow_nan:
         for client in built.clients:  # each client stops at its first non-finite loss
             client.trainer.routine_driver = FiniteGuard()
-    course, split = built.course, spec.course.eval_split
-    console = err_console()
     reports: list[RoundReport] = []
+    with round_progress(spec, args) as shown:
+        for report in built.course.rounds():
+            reports.append(report)
+            shown(report)
+    return report_rounds(args, spec, built.name, built.data_summary, reports,
+                         time.perf_counter() - started)
+
+
+@contextmanager
+def round_progress(spec: Any, args: argparse.Namespace) -> Iterator[Callable[[RoundReport],
+                                                                             None]]:
+    """A progress line on stderr (a terminal, no ``--json``) that advances by a round, with
+    the global accuracy, each time the callback it yields hears of one."""
+    console, split = err_console(), spec.course.eval_split
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), console=console, transient=True,
                   disable=args.json or not console.is_terminal) as progress:
         task = progress.add_task("round 0", total=spec.course.total_round_num)
-        for report in course.rounds():
-            reports.append(report)
+
+        def shown(report: RoundReport) -> None:
             accuracy = report.global_metrics.get(f"{split}_acc")
             note = f": global {split}_acc {accuracy:.4f}" if accuracy is not None else ""
-            progress.update(task, advance=1,
-                            description=f"round {report.round_i}{note}")
-    seconds = time.perf_counter() - started
+            progress.update(task, advance=1, description=f"round {report.round_i}{note}")
+
+        yield shown
+
+
+def report_rounds(args: argparse.Namespace, spec: Any, name: str, data_summary: str,
+                  reports: Sequence[RoundReport], seconds: float, engine: str = "") -> int:
+    """The rounds as JSON (``--json``) or as a heading and a table, whichever engine ran
+    them (``engine`` names it in the title when it is not the embedded course)."""
     if args.json:
-        print_json({"config": str(args.config), "name": built.name,
-                    "clients": spec.course.client_num,
+        print_json({"config": str(args.config), "name": name,
+                    "clients": spec.course.client_num, **({"engine": engine} if engine else {}),
                     "rounds": [r.as_dict() for r in reports], "seconds": round(seconds, 3)})
         return EXIT_OK
     out = out_console()
-    out.print(f"[bold]{plain(built.name)}[/] ({plain(relative(args.config))}): "
+    out.print(f"[bold]{plain(name)}[/] ({plain(relative(args.config))}): "
               f"{spec.course.client_num} clients, {spec.course.clients_per_round} a round; "
-              f"client 0: {plain(built.data_summary)}")
-    out.print(rounds_table(reports, split, title=f"FedAvg, {len(reports)} round(s), "
-                                                 f"{seconds:.1f} s"))
+              f"client 0: {plain(data_summary)}")
+    on = f" on {engine}" if engine else ""
+    out.print(rounds_table(reports, spec.course.eval_split,
+                           title=f"FedAvg{on}, {len(reports)} round(s), {seconds:.1f} s"))
     return EXIT_OK
 
 

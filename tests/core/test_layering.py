@@ -27,7 +27,11 @@ ALLOWED: dict[str, set[str]] = {
     "federated": {"engine", "trainers", "federated"},
     "config": {"engine", "analysis", "trainers", "packs", "fs", "federated", "config"},
     "package": {"engine", "analysis", "trainers", "packs", "config", "fs", "federated"},
+    # the optional Flower engine: above everything, and imported by nothing in trainer_core
+    "flower": {"engine", "analysis", "trainers", "federated", "config", "flower"},
 }
+#: Optional extras, importable only by their own layer.
+OPTIONAL = {"flwr": "flower", "ray": "flower"}
 TORCH_FREE = ("engine", "analysis")
 HEAVY = {"torch", "numpy", "sklearn", "textual", "rich"}
 
@@ -72,6 +76,8 @@ def test_each_layer_imports_only_the_layers_below_it():
             top = imported.split(".")[0]
             if top in ("app", "textual"):
                 offenders.append(f"{path.relative_to(ROOT)} imports {imported}")
+            if top in OPTIONAL and layer != OPTIONAL[top]:
+                offenders.append(f"{path.relative_to(ROOT)} imports the optional {imported}")
             if layer in TORCH_FREE and top in HEAVY:
                 offenders.append(f"{path.relative_to(ROOT)} ({layer}) imports {imported}")
             if top == "trainer_core":

@@ -84,13 +84,8 @@ class Course:
         return self.round_i >= self.settings.total_round_num
 
     def sample(self, round_i: int) -> tuple[int, ...]:
-        """The clients of round ``round_i`` (sorted): all of them, or a draw without
-        replacement from a generator seeded by (seed, round), so any round replays alone."""
-        count, total = self.settings.clients_per_round, self.settings.client_num
-        if count >= total:
-            return tuple(range(total))
-        rng = np.random.default_rng([self.settings.seed, round_i])
-        return tuple(sorted(int(i) for i in rng.choice(total, size=count, replace=False)))
+        """The clients of round ``round_i``: see :func:`sample_clients`."""
+        return sample_clients(self.settings, round_i)
 
     def run_round(self) -> RoundReport:
         """Sample, train the sampled clients from the global model, aggregate, evaluate."""
@@ -111,26 +106,18 @@ class Course:
 
     def send_global(self, client: int) -> Any:
         """Load the global model's shared parameters into ``client`` (FederatedScope's
-        ``update``); returns its trainer, ready for its local routine. A multi-model
-        trainer (Ditto: a global and a personal model) shares its model 0; the others stay
-        the client's own."""
+        ``update``); returns its trainer, ready for its local routine."""
         trainer = self.trainers[client]
-        if getattr(trainer, "model_nums", 1) > 1:
-            states = trainer.get_model_para()
-            trainer.update([{**states[0], **self.global_state}, *states[1:]], strict=False)
-        else:
-            trainer.update(self.global_state, strict=False)
+        load_global(trainer, self.global_state)
         return trainer
 
-    def receive(self, client: int, num_samples: int, params: Mapping[str, Any],
+    def receive(self, client: int, num_samples: int, params: Any,
                 metrics: Mapping[str, Any]) -> ClientRound:
         """What ``client`` sends after its routine (as ``train()`` returns it); its own
         model is evaluated before anything else changes it."""
-        trainer, split = self.trainers[client], self.settings.eval_split
-        local = trainer.evaluate(split) if trainer.has_split(split) else {}
-        if isinstance(params, list | tuple):  # a multi-model trainer: its model 0 is shared
-            params = params[0]
-        self._updates.append((num_samples, shared_part(params, self.settings.local_param)))
+        trainer = self.trainers[client]
+        local = evaluate_own(trainer, self.settings.eval_split)
+        self._updates.append((num_samples, client_update(params, self.settings.local_param)))
         part = ClientRound(client, int(num_samples), dict(metrics), dict(local))
         self._parts.append(part)
         return part
@@ -159,6 +146,43 @@ class Course:
             if trainer.has_split(split):
                 results.append(self.send_global(client).evaluate(split))
         return weighted_metrics(results, split)
+
+
+def sample_clients(settings: CourseSettings, round_i: int) -> tuple[int, ...]:
+    """The clients of round ``round_i`` (0-based, sorted): all of them, or a draw without
+    replacement from a generator seeded by (seed, round), so any round replays alone and
+    every engine running the course (embedded, Flower) picks the same clients."""
+    count, total = settings.clients_per_round, settings.client_num
+    if count >= total:
+        return tuple(range(total))
+    rng = np.random.default_rng([settings.seed, round_i])
+    return tuple(sorted(int(i) for i in rng.choice(total, size=count, replace=False)))
+
+
+# -- a client's side of a round: the embedded course and the Flower client both use these --
+def load_global(trainer: Any, global_state: Mapping[str, Any]) -> None:
+    """Load the global model's shared parameters into a client's trainer. A multi-model
+    trainer (Ditto: a global and a personal model) shares its model 0; the others stay the
+    client's own, and so do its personal parameters."""
+    if getattr(trainer, "model_nums", 1) > 1:
+        states = trainer.get_model_para()
+        trainer.update([{**states[0], **global_state}, *states[1:]], strict=False)
+    else:
+        trainer.update(global_state, strict=False)
+
+
+def client_update(params: Any, local_param: Sequence[str]) -> dict[str, Any]:
+    """What a client sends of the parameters ``train()`` returned: the shared part of its
+    model (model 0 of a multi-model trainer)."""
+    if isinstance(params, list | tuple):
+        params = params[0]
+    return shared_part(params, local_param)
+
+
+def evaluate_own(trainer: Any, split: str) -> dict[str, Any]:
+    """A client's own model (personal parameters included) on its ``split``; ``{}`` when
+    it has no data there."""
+    return dict(trainer.evaluate(split)) if trainer.has_split(split) else {}
 
 
 def weighted_metrics(results: Sequence[Mapping[str, Any]], split: str) -> dict[str, float]:
