@@ -53,39 +53,47 @@ def add_parser(subparsers: Any) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    from trainer_core.config.experiment import load_experiment  # torch: only when it runs
+    # torch: only when it runs
+    from trainer_core.config.course import build_course
+    from trainer_core.config.experiment import build_experiment, load_spec
     from trainer_core.config.registry import hook_ref_or_qualname
+    from trainer_core.federated.checks import check_course
 
     if args.batches < 1:
         raise ConfigError(f"--batches must be >= 1, got {args.batches}")
     if args.rounds < 1:
         raise ConfigError(f"--rounds must be >= 1, got {args.rounds}")
-    experiment = load_experiment(args.config, {"train.local_update_steps": args.batches,
-                                               "train.batch_or_epoch": "batch",
-                                               "finetune.local_update_steps": args.batches,
-                                               "finetune.batch_or_epoch": "batch"},
-                                 allow_code=allow_code(args))
-    trainer = experiment.trainer
-    checker = LifecycleChecker()
+    overrides = {"train.local_update_steps": args.batches, "train.batch_or_epoch": "batch",
+                 "finetune.local_update_steps": args.batches,
+                 "finetune.batch_or_epoch": "batch"}
+    spec = load_spec(args.config, overrides)
+    if spec.course is not None:  # real rounds: every client, its own checker
+        spec = load_spec(args.config, {**overrides, **course_overrides(spec, args.rounds)})
+        built = build_course(spec, allow_code=allow_code(args))
+        experiment, trainer = built.clients[0], built.clients[0].trainer
+    else:
+        built, experiment = None, build_experiment(spec, allow_code=allow_code(args))
+        trainer = experiment.trainer
     watch = FiniteWatch()
     recorder = BehaviourRecorder(trainer, name=lambda hook: hook_ref_or_qualname(
         hook, registry=experiment.registry, trainer=trainer, base_dir=experiment.base_dir))
     eval_split = next((s for s in ("val", "test") if trainer.has_split(s)), None)
-    for round_i in range(args.rounds):
-        routines = [("train", None)]
-        if trainer.finetune_enabled:
-            routines.append(("finetune", None))
-        if eval_split:
-            routines.append(("val" if eval_split == "val" else "test", eval_split))
-        for mode, split in routines:
-            for point in trainer.iter_routine(mode, split):
-                checker.observe(point)
-                watch.check(point)
-                if round_i == 0:
-                    recorder.observe(point)
-    checker.finish(trainer.ctx)
+    if built is not None:
+        course = built.course
+
+        def also(client: int, point: Any) -> None:
+            watch.check(point)
+            if client == 0 and course.round_i == 0:
+                recorder.observe(point)
+
+        lifecycle = check_course(course, also=also)
+    else:
+        checker = LifecycleChecker()
+        _check_rounds(args.rounds, trainer, eval_split, checker, watch, recorder)
+        checker.finish(trainer.ctx)
+        lifecycle = checker.report()
     golden = _golden(args, experiment.name, recorder, eval_split) if args.golden else None
-    findings = [*watch.found, *checker.report()]
+    findings = [*watch.found, *lifecycle]
     failed = bool(findings) or (golden is not None and golden["status"] == "drift")
     shorten = (lambda text: text) if args.absolute else _relative_paths
     if args.json:
@@ -95,10 +103,12 @@ def main(args: argparse.Namespace) -> int:
                     "golden": golden, "ok": not failed})
         return EXIT_FINDINGS if failed else EXIT_OK
     console = out_console()
+    clients = (f" in each of {len(built.clients)} clients, every one trained each round"
+               if built is not None else "")
     scope = (f"{args.rounds} rounds of " if args.rounds > 1 else "") + (
              f"{args.batches} training batches"
              + (f", {args.batches} fine-tuning batches" if trainer.finetune_enabled else "")
-             + (f" and an evaluation on {eval_split}" if eval_split else ""))
+             + (f" and an evaluation on {eval_split}" if eval_split else "") + clients)
     if findings:
         console.print(f"[bold red]{len(findings)} finding(s)[/] in {scope} of "
                       f"{plain(relative(args.config))}:")
@@ -116,6 +126,31 @@ def main(args: argparse.Namespace) -> int:
         else:
             console.print(f"golden {plain(relative(args.golden))}: {golden['status']}")
     return EXIT_FINDINGS if failed else EXIT_OK
+
+
+def course_overrides(spec: Any, rounds: int) -> dict[str, Any]:
+    """A federated config's course for the lint: ``rounds`` rounds, every client trained in
+    each (so each client's checker sees every round), the global model evaluated."""
+    return {"federate.total_round_num": rounds,
+            "federate.sample_client_num": spec.course.client_num}
+
+
+def _check_rounds(rounds: int, trainer: Any, eval_split: str | None,
+                  checker: LifecycleChecker, watch: FiniteWatch,
+                  recorder: BehaviourRecorder) -> None:
+    """One trainer, ``rounds`` times: train (fine-tune) and evaluate, as a client would."""
+    for round_i in range(rounds):
+        routines = [("train", None)]
+        if trainer.finetune_enabled:
+            routines.append(("finetune", None))
+        if eval_split:
+            routines.append(("val" if eval_split == "val" else "test", eval_split))
+        for mode, split in routines:
+            for point in trainer.iter_routine(mode, split):
+                checker.observe(point)
+                watch.check(point)
+                if round_i == 0:
+                    recorder.observe(point)
 
 
 def _relative_paths(text: str) -> str:

@@ -19,6 +19,7 @@ from typing import Any
 
 from app.session.core import DebugSession
 from app.session.state import EditOutcome, RunState, Status
+from trainer_core.analysis.findings import merge_by_client
 from trainer_core.analysis.lifecycle import Finding, LifecycleChecker
 from trainer_core.config.registry import Registry
 from trainer_core.engine.edits import Edit, apply_to_copy
@@ -183,13 +184,5 @@ class CourseSession(DebugSession):
     def findings(self) -> list[Finding]:
         """Every client's lifecycle findings (each client's ctx is checked on its own); the
         same finding in several clients is one, naming them."""
-        seen: dict[tuple[Any, ...], tuple[Finding, list[int]]] = {}
-        for client, checker in sorted(self._checkers.items()):
-            for finding in checker.report():
-                key = (finding.kind, finding.where, finding.trigger,
-                       finding.hook.qualname if finding.hook else None)
-                seen.setdefault(key, (finding, []))[1].append(client)
-        return [dataclasses.replace(f, message=f"{f.message} (client"
-                                    f"{'s' if len(clients) > 1 else ''} "
-                                    f"{', '.join(map(str, clients))})")
-                for f, clients in seen.values()]
+        return merge_by_client({client: checker.report()
+                                for client, checker in self._checkers.items()})

@@ -61,11 +61,14 @@ def test_check_rounds_flags_a_hook_that_leaks_per_round_in_a_federated_config(tm
     config.write_text(
         "data: {type: digits, splits: {train: 0.7, test: 0.3}}\n"
         "model: {type: mlp, hidden: [16]}\n"
-        "federate: {client_num: 3, total_round_num: 2}\n"
+        "federate: {client_num: 3, total_round_num: 2, sample_client_num: 1}\n"
         "hooks:\n  train:\n"
         "    - insert: {hook: 'leak.py:keep_every_round', trigger: on_fit_end}\n")
     assert main(["check", str(config), "--rounds", "4", "--json"]) == 1
     findings = json.loads(capsys.readouterr().out)["findings"]
     assert [(f["kind"], f["where"], f["hook"]) for f in findings] == [
         ("grows-per-round", "ctx.round_history", "keep_every_round")]
+    # real course rounds, every client trained in each (the config samples one a round),
+    # each watched on its own: one finding naming them all
+    assert findings[0]["message"].endswith("(clients 0, 1, 2)")
     assert main(["check", str(config), "--rounds", "1"]) == 0  # one round cannot tell

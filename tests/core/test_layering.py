@@ -24,7 +24,7 @@ ALLOWED: dict[str, set[str]] = {
     "trainers": {"engine", "trainers"},
     "packs": {"engine", "trainers", "packs"},
     "fs": {"engine", "trainers", "fs"},
-    "federated": {"engine", "trainers", "federated"},
+    "federated": {"engine", "analysis", "trainers", "federated"},
     "config": {"engine", "analysis", "trainers", "packs", "fs", "federated", "config"},
     "package": {"engine", "analysis", "trainers", "packs", "config", "fs", "federated"},
     # the optional Flower engine: above everything, and imported by nothing in trainer_core

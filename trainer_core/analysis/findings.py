@@ -9,6 +9,8 @@ list of losses is not fixed by ``ctx.x = loss.item()``.
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -93,6 +95,23 @@ class Finding:
 
 # -- fix hints, by kind and by what the value is ------------------------------------------
 _NUMBERS = (int, float, bool)
+
+
+def merge_by_client(per_client: Mapping[int, Sequence[Finding]]) -> list[Finding]:
+    """Federated clients' findings (each client's ctx is checked on its own) as one list:
+    the same finding (kind, place, trigger, hook) in several clients is one, naming them;
+    in report order."""
+    seen: dict[tuple[Any, ...], tuple[Finding, list[int]]] = {}
+    for client, findings in sorted(per_client.items()):
+        for finding in findings:
+            key = (finding.kind, finding.where, finding.trigger,
+                   finding.hook.qualname if finding.hook else None)
+            seen.setdefault(key, (finding, []))[1].append(client)
+    merged = [dataclasses.replace(f, message=f"{f.message} (client"
+                                  f"{'s' if len(clients) > 1 else ''} "
+                                  f"{', '.join(map(str, clients))})")
+              for f, clients in seen.values()]
+    return sorted(merged, key=Finding.sort_key)
 
 
 def _is_tensor(value: Any) -> bool:
