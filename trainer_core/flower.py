@@ -84,6 +84,8 @@ CONFIG_KEY = "hookscope-config"
 #: the node-config key naming the client a node is (Flower's simulation sets it; a real
 #: SuperNode is started with ``--node-config "partition-id=N"``)
 PARTITION_KEY = "partition-id"
+#: the run-config key: how long the server waits for every client's node to connect (s)
+WAIT_KEY = "hookscope-wait"
 #: where a node keeps its client's state between rounds (its ``Context.state``)
 STATE_KEY = "hookscope-client"
 #: Flower's key for the weight of a client's reply
@@ -247,7 +249,8 @@ class CourseFedAvg(FedAvg):
         settings = spec.course
         super().__init__(fraction_evaluate=1.0, min_train_nodes=1,
                          min_evaluate_nodes=settings.client_num,
-                         min_available_nodes=settings.client_num)
+                         min_available_nodes=settings.client_num,
+                         train_metrics_aggr_fn=_train_summary)
         self.settings, self.node_of = settings, dict(node_of)
         self.on_round = on_round
         self.reports: list[RoundReport] = []
@@ -288,6 +291,14 @@ class CourseFedAvg(FedAvg):
         return MetricRecord(merged)
 
 
+def _train_summary(records: list[RecordDict], weight_key: str) -> MetricRecord:
+    """The round's training metrics as one routine over all its clients' samples (what
+    Flower logs per round), rather than Flower's default weighted mean of every number a
+    client sent (its index and sample totals included)."""
+    return MetricRecord(weighted_metrics(
+        [_unprefixed(r["metrics"], "train/") for r in records], "train"))
+
+
 def _checked(replies: Any, stage: str) -> list[Message]:
     """The replies, or FlowerCourseFailed naming every client that failed."""
     replies = list(replies)
@@ -299,7 +310,7 @@ def _checked(replies: Any, stage: str) -> list[Message]:
     return replies
 
 
-def discover_clients(grid: Grid, client_num: int, timeout: float = 120.0) -> dict[int, int]:
+def discover_clients(grid: Grid, client_num: int, timeout: float = 300.0) -> dict[int, int]:
     """Which node is which client: wait for ``client_num`` nodes, ask each its
     ``partition-id``; FlowerCourseFailed when a client is missing or claimed twice."""
     deadline = time.monotonic() + timeout
@@ -354,8 +365,9 @@ def make_server_app(config: str | None = None, result: FlowerResult | None = Non
         started = time.perf_counter()
         try:
             spec = load_spec(_config_of(context, config))
-            strategy = CourseFedAvg(spec, discover_clients(grid, spec.course.client_num),
-                                    on_round)
+            wait = float(context.run_config.get(WAIT_KEY, 300))
+            strategy = CourseFedAvg(spec, discover_clients(grid, spec.course.client_num,
+                                                           wait), on_round)
             outcome = strategy.start(grid, ArrayRecord(initial_global(spec)),
                                      num_rounds=spec.course.total_round_num)
         except BaseException as exc:
@@ -371,6 +383,39 @@ def make_server_app(config: str | None = None, result: FlowerResult | None = Non
 #: the Flower apps of a deployment (``flwr run`` names them in its pyproject.toml)
 client_app = make_client_app()
 server_app = make_server_app()
+
+
+def app_pyproject(config: str | Path, *, name: str = "hookscope-course") -> str:
+    """The ``pyproject.toml`` of a Flower App that runs ``config``'s course on a real
+    deployment (``flwr run DIR CONNECTION``): this module's two apps and the config's
+    absolute path, which must hold on the SuperLink's machine and on every SuperNode's."""
+    path = Path(config).resolve()
+    return f"""\
+# A Flower App running the hookscope course of {path.name} (written by hookscope flower
+# --app). Its apps are trainer_core.flower's: install hookscope[flower] on every machine,
+# and keep the config (and the files it names) at the path below on each of them.
+[build-system]
+requires = ["hatchling"]
+build-backend = "hatchling.build"
+
+[project]
+name = "{name}"
+version = "1.0.0"
+description = "The hookscope course of {path.name}, run by Flower"
+license = "Apache-2.0"
+dependencies = []  # hookscope[flower] is installed beside Flower, not per run
+
+[tool.flwr.app]
+publisher = "hookscope"
+
+[tool.flwr.app.components]
+serverapp = "trainer_core.flower:server_app"
+clientapp = "trainer_core.flower:client_app"
+
+[tool.flwr.app.config]
+{CONFIG_KEY} = "{path.as_posix()}"
+{WAIT_KEY} = 300
+"""
 
 
 def run_flower(config: str | Path, *, on_round: Callable[[RoundReport], None] | None = None,

@@ -10,7 +10,15 @@ import time
 from pathlib import Path
 from typing import Any
 
-from app.commands.common import EXIT_ERROR, EXIT_HOOK, add_common, allow_code, err_console
+from app.commands.common import (
+    EXIT_ERROR,
+    EXIT_HOOK,
+    EXIT_OK,
+    add_common,
+    allow_code,
+    err_console,
+    out_console,
+)
 from app.safe_text import printable
 from trainer_core.errors import ConfigError
 
@@ -31,6 +39,10 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument("--save", type=Path, metavar="FILE",
                         help="write the final global model to FILE (a hookscope "
                              "checkpoint: load it with trainer.load_model)")
+    parser.add_argument("--app", type=Path, metavar="DIR",
+                        help="instead of running: write a Flower App (DIR/pyproject.toml) "
+                             "that runs this course on a real Flower deployment, and print "
+                             "how to start it (docs/flower.md)")
     parser.add_argument("--allow-nan", action="store_true",
                         help="keep going when a client's loss becomes NaN/Inf (by default "
                              "the course stops there with exit 3)")
@@ -57,6 +69,8 @@ def main(args: argparse.Namespace) -> int:
     except ImportError as exc:  # FlowerMissing, or a broken install of the extra
         err_console().print(f"hookscope flower: {printable(str(exc))}", markup=False)
         return EXIT_ERROR
+    if args.app is not None:
+        return write_app(args.app, args.config, flower.app_pyproject(args.config))
     try:
         with round_progress(spec, args) as shown:
             result = flower.run_flower(args.config, on_round=shown, cpus=args.cpus,
@@ -74,3 +88,25 @@ def main(args: argparse.Namespace) -> int:
                          time.perf_counter() - started, engine="Flower")
 
 
+
+
+def write_app(directory: Path, config: Path, pyproject: str) -> int:
+    """Write the Flower App and say how to run it (the commands docs/flower.md explains)."""
+    from trainer_core.files import atomic_write_text
+
+    target = directory / "pyproject.toml"
+    if target.exists() and target.read_text(encoding="utf-8") != pyproject:
+        raise ConfigError(f"{target} exists: remove it or choose another directory")
+    directory.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(target, pyproject)
+    out_console().print(
+        f"wrote {printable(str(target))}: a Flower App running {printable(config.name)}'s course.\n"
+        "On a real deployment (every machine: pip install 'hookscope[flower]', and the config "
+        "at the same path):\n"
+        "  flower-superlink --insecure\n"
+        "  flower-supernode --insecure --superlink HOST:8000 --port 9094 "
+        "--node-config \"partition-id=0\"   # one per client, its own partition-id\n"
+        f"  flwr run {printable(str(directory))} CONNECTION --stream   # CONNECTION: in "
+        "$FLWR_HOME/config.toml\n"
+        "docs/flower.md has the details.", markup=False)
+    return EXIT_OK

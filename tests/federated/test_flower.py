@@ -167,3 +167,26 @@ def test_the_strategy_sends_the_round_to_the_clients_the_embedded_course_samples
         wanted = sample_clients(spec.course, server_round - 1)
         assert len(wanted) == spec.course.clients_per_round
         assert strategy.nodes_for(server_round) == [node_of[c] for c in wanted]
+
+
+def test_app_writes_a_flower_app_that_names_our_apps_and_the_config(tmp_path, capsys):
+    import tomllib
+
+    import trainer_core.flower as flower
+    from app.cli import main
+
+    config = ROOT / "sample_configs" / "fedavg.yaml"
+    assert main(["flower", str(config), "--app", str(tmp_path / "app")]) == 0
+    assert "flower-supernode" in capsys.readouterr().out
+    written = tomllib.loads((tmp_path / "app" / "pyproject.toml").read_text())
+    components = written["tool"]["flwr"]["app"]["components"]
+    for ref in components.values():  # each names an app this module really has
+        module, _, attribute = ref.partition(":")
+        assert module == "trainer_core.flower" and hasattr(flower, attribute)
+    assert written["tool"]["flwr"]["app"]["config"][flower.CONFIG_KEY] == str(config)
+    assert written["project"]["dependencies"] == []  # nothing installed per run, offline
+    # a different app already there is kept, not overwritten
+    (tmp_path / "app" / "pyproject.toml").write_text("[project]\nname = 'mine'\n")
+    assert main(["flower", str(config), "--app", str(tmp_path / "app")]) == 2
+    assert "exists" in capsys.readouterr().err
+    assert "mine" in (tmp_path / "app" / "pyproject.toml").read_text()
