@@ -12,17 +12,18 @@ and "next round" run to the start of the next one. Conditions can read ``round_i
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from app.session.core import DebugSession
+from app.session.core import DebugSession, set_torch_rng_state, torch_rng_state
 from app.session.state import EditOutcome, RunState, Status
 from trainer_core.analysis.findings import merge_by_client
 from trainer_core.analysis.lifecycle import Finding, LifecycleChecker
 from trainer_core.config.registry import Registry
-from trainer_core.engine.edits import Edit, apply_to_copy
+from trainer_core.engine.edits import Edit, apply_to_copy, retarget
 from trainer_core.engine.hooks import HookSet
 from trainer_core.engine.modes import hookset_kind
 from trainer_core.engine.points import Point
@@ -54,6 +55,7 @@ class CourseSession(DebugSession):
         #: hook edits go to every client's trainer (FederatedScope's clients share their
         #: trainer code), or only to the running client's
         self.edit_all_clients = True
+        self._course_start = self._course_state()
 
     @classmethod
     def from_course_config(cls, path: str | Path, overrides: dict[str, Any] | None = None, *,
@@ -75,6 +77,47 @@ class CourseSession(DebugSession):
             self.round_clients = self.course.begin_round()
             return self._begin_client(0)
         return super().start(mode, split)
+
+    def restart_course(self) -> Point | None:
+        """Back to round 0 with every client as it was built: models, batch order, torch's
+        RNG, the global model; attributes hooks added to a client's ctx since are dropped
+        (those present at the start get their objects back). Breakpoints, watches and hook
+        edits stay. Stops at round 0's first client, as the course opened."""
+        with self._lock:
+            self._close_run()
+            start = self._course_start
+            set_torch_rng_state(start["torch"])
+            for trainer, saved in zip(self.course.trainers, start["clients"], strict=True):
+                ctx = trainer.ctx
+                for name in set(ctx.__dict__) - set(saved["ctx"]):
+                    delattr(ctx, name)
+                for name, obj in saved["ctx"].items():
+                    if ctx.__dict__.get(name) is not obj:
+                        setattr(ctx, name, obj)
+                trainer.update(copy.deepcopy(saved["models"]), strict=True)
+                for name, state in saved["loaders"].items():
+                    ctx.get(name).set_rng_state(state)
+            self.course.round_i = 0
+            self.course.history.clear()
+            self.course.global_state = copy.deepcopy(start["global"])
+            self.reports.clear()
+            self._checkers.clear()
+            self.client = None
+            self.log.append("restarted the course: round 0, every client as it was built")
+        return self.start()
+
+    def _course_state(self) -> dict[str, Any]:
+        """What :meth:`restart_course` puts back."""
+        clients = []
+        for trainer in self.course.trainers:
+            ctx = trainer.ctx
+            loaders = {name: value.rng_state() for name, value in ctx.__dict__.items()
+                       if name.endswith("_loader") and callable(getattr(value, "rng_state",
+                                                                        None))}
+            clients.append({"models": copy.deepcopy(trainer.get_model_para()),
+                            "loaders": copy.deepcopy(loaders), "ctx": dict(ctx.__dict__)})
+        return {"torch": torch_rng_state(), "clients": clients,
+                "global": copy.deepcopy(self.course.global_state)}
 
     def _begin_client(self, position: int) -> Point | None:
         """Switch the session to the round's ``position``-th client, hand it the global
@@ -154,18 +197,27 @@ class CourseSession(DebugSession):
         findings = self.preview(edit, mode=mode, model_idx=model_idx)
         if findings and not confirm:
             return EditOutcome(False, edit.describe(), findings)
+        source = self.trainer.hook_set(mode, model_idx)
         sets = self._client_hook_sets(mode, model_idx)
-        for hookset in sets:
-            apply_to_copy(edit, hookset)  # raises (nothing changed) if it does not fit
+        # positions are the running client's: each client gets the edit of the same hooks
+        edits = [retarget(edit, source, hookset, label=f"client {client}")
+                 for client, hookset in sets]
+        for one, (_, hookset) in zip(edits, sets, strict=True):
+            apply_to_copy(one, hookset)  # raises (nothing changed) if it does not fit
         description = f"{edit.describe()} (all {len(self.course.trainers)} clients)"
-        self.edits.record(description, sets, lambda: [edit.apply(h) for h in sets])
+        self.edits.record(description, [h for _, h in sets],
+                          lambda: [one.apply(h) for one, (_, h) in zip(edits, sets,
+                                                                       strict=True)])
         self.log.append(f"{description} ({hookset_kind(mode)}"
                         f"{f' model {model_idx}' if model_idx else ''})")
         return EditOutcome(True, edit.describe(), findings)
 
-    def _client_hook_sets(self, mode: str, model_idx: int) -> list[HookSet]:
-        sets = [t.hook_set(mode, model_idx) for t in self.course.trainers]
-        return list({id(h): h for h in sets}.values())  # clients may share a hook set
+    def _client_hook_sets(self, mode: str, model_idx: int) -> list[tuple[int, HookSet]]:
+        """(client, hook set) of each client, once per hook set (clients may share one)."""
+        sets = {}
+        for client, trainer in enumerate(self.course.trainers):
+            sets.setdefault(id(hookset := trainer.hook_set(mode, model_idx)), (client, hookset))
+        return list(sets.values())
 
     def _pipeline_now(self) -> tuple[Any, ...]:
         # every client's hook sets (self.course is set before DebugSession.__init__ asks)

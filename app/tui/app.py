@@ -91,6 +91,10 @@ class HookscopeApp(App[None]):
                     "Edits apply to every client", "Hook edits (insert, remove, move...) go "
                     "to every client's trainer, or to the running client's alone",
                     screen.toggle_edit_scope)
+                yield SystemCommand(
+                    "Restart the course", "Back to round 0 with every client as it was "
+                    "built (models, data order, the global model); edits and breakpoints "
+                    "stay", screen.restart_course)
             trainer = self.session.trainer
             yield SystemCommand("Debug the training routine", "Start train() from its first "
                                 "point", lambda: screen.switch_routine("train", "train"))

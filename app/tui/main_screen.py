@@ -450,6 +450,31 @@ class MainScreen(Screen[None]):
         self._run(lambda: self.session.restart(self.session.mode, self.session.split))
         self.refresh_view()
 
+    def restart_course(self) -> None:
+        """Over a federated course: back to round 0, every client as built (confirmed
+        once anything has run)."""
+        if self.busy:
+            self.session.pause()
+            self.note("pausing first: choose Restart the course again")
+            return
+        session: Any = self.session
+
+        def restart() -> None:
+            self._run(session.restart_course)
+            self.refresh_view()
+
+        done = len(session.reports)
+        if not done and not session.status().batches_done:
+            restart()
+            return
+        self.app.push_screen(
+            ConfirmScreen("Restart the course?", [
+                f"{done} finished round{'s' if done != 1 else ''} and the round in progress "
+                "are undone: every client's model and data order go back to how they were "
+                "built, and so does the global model.",
+                "Breakpoints, watches and hook edits stay."], yes="Restart", no="Cancel"),
+            lambda yes: restart() if yes else self.note("not restarted"))
+
     def switch_routine(self, mode: str, split: str) -> None:
         """Abandon the routine in progress and debug another (train, or eval on a split)."""
         if self.busy:

@@ -6,11 +6,19 @@ from __future__ import annotations
 import pytest
 
 import trainer_core
-from trainer_core.engine.edits import Insert, Move, Remove, Replace, Reset, apply_to_copy
+from trainer_core.engine.edits import (
+    Insert,
+    Move,
+    Remove,
+    Replace,
+    Reset,
+    apply_to_copy,
+    retarget,
+)
 from trainer_core.engine.hooks import HookSet
 from trainer_core.errors import HookSetError
 
-from .test_hookset import NEW, A, B, C, T, filled, names
+from .test_hookset import NEW, A, B, C, D, T, filled, names
 
 
 @pytest.mark.parametrize(("edit", "expected", "placed"), [
@@ -70,3 +78,36 @@ def test_every_public_name_of_the_package_resolves():
     missing = [name for name in trainer_core.__all__ if not hasattr(trainer_core, name)]
     assert missing == []
     assert isinstance(trainer_core.HookSet(), HookSet)
+
+
+# -- one edit for hook sets that have come to differ (federated clients) ----------------
+@pytest.mark.parametrize(("edit", "expected"), [
+    (Remove(T, 1), ["d", "a", "c"]),                 # b: at 1 in the source, 2 in the target
+    (Remove(T, -1), ["d", "a", "b"]),                # negative positions too
+    (Insert(T, NEW, 1), ["d", "a", "new", "b", "c"]),  # before b, wherever b is
+    (Insert(T, NEW, -1), ["d", "a", "b", "c", "new"]),
+    (Move(T, 0, 1), ["d", "b", "a", "c"]),           # a to just before c
+    (Move(T, 2, 0), ["d", "c", "a", "b"]),           # c to just before a
+    (Move(T, 0, -1), ["d", "b", "c", "a"]),
+    (Replace(T, "b", NEW), ["d", "a", "new", "c"]),  # by name already: unchanged
+])
+def test_retarget_edits_the_same_hooks_where_they_now_stand(edit, expected):
+    source, target = filled(A, B, C), filled(D, A, B, C)
+    mine = retarget(edit, source, target, label="client 2")
+    mine.apply(target)
+    assert names(target) == expected
+    edit.apply(source)  # the source gets the edit as written, the same change
+    assert names(source) == [n for n in expected if n != "d"]
+
+
+def test_retarget_tells_which_hook_of_a_name_it_means():
+    source, target = filled(A, B, A), filled(A, C, A)
+    retarget(Remove(T, 2), source, target).apply(target)  # the second a, not the first
+    assert names(target) == ["a", "c"]
+
+
+def test_retarget_names_the_hook_set_that_lacks_the_hook():
+    with pytest.raises(HookSetError, match="client 3 has no hook 'b' at on_batch_forward"):
+        retarget(Remove(T, 1), filled(A, B), filled(A, C), label="client 3")
+    with pytest.raises(HookSetError, match="no hook #5"):
+        retarget(Move(T, 5, 0), filled(A, B), filled(A, B))

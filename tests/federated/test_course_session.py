@@ -11,6 +11,7 @@ import torch
 from app.session import RunState
 from app.session.course import CourseSession
 from trainer_core.config.course import load_course
+from trainer_core.errors import HookSetError
 
 ROOT = Path(__file__).resolve().parents[2]
 FEDAVG = ROOT / "sample_configs" / "fedavg.yaml"
@@ -102,6 +103,25 @@ def test_an_edit_for_one_client_leaves_the_others(session):
     assert outcome.applied
 
 
+def test_an_edit_to_all_clients_changes_the_same_hooks_when_their_lists_differ(session):
+    running = session.course.trainers[session.client]
+    first = running.hook_set("train", 0).names("on_batch_end")[0]
+    session.edit_all_clients = False
+    session.insert(note_batch, "on_batch_end", 0)  # only the running client: its list shifts
+    session.edit_all_clients = True
+    # position 1 is now `first` in the running client's list, position 0 in the others'
+    assert session.remove("on_batch_end", 1, confirm=True).applied
+    for client, trainer in enumerate(session.course.trainers):
+        left = trainer.hook_set("train", 0).names("on_batch_end")
+        assert first not in left, (client, left)
+    # a hook only one client has cannot be edited in all of them: nothing changes
+    before = [t.hook_set("train", 0).names("on_batch_end") for t in session.course.trainers]
+    with pytest.raises(HookSetError, match=r"client \d+ has no hook 'note_batch'"):
+        session.remove("on_batch_end", 0, confirm=True)
+    assert [t.hook_set("train", 0).names("on_batch_end")
+            for t in session.course.trainers] == before
+
+
 def keep_every_round(ctx):
     history = ctx.get("round_history", None) or []
     history.append(torch.zeros(2000))
@@ -126,3 +146,30 @@ def test_the_console_knows_the_round_the_client_and_the_course(session):
     result = session.console.run("(round_i, client, len(course.history))")
     assert not result.error, result.error
     assert result.detail.preview == f"(0, {session.client}, 0)"
+
+
+def remember(ctx):
+    ctx.seen_by_hook = ctx.get("seen_by_hook", 0) + 1  # a plain attribute a hook adds
+
+
+def test_restart_course_replays_the_course_from_round_0(session):
+    session.insert(remember, "on_fit_end")
+    session.next_round()
+    session.next_client()  # one round done, the next in progress
+    assert len(session.reports) == 1
+    assert any("seen_by_hook" in t.ctx.__dict__ for t in session.course.trainers)
+    session.restart_course()
+    status = session.status()
+    assert (status.round_i, status.client) == (0, session.course.sample(0)[0])
+    assert session.reports == [] and session.course.history == []
+    assert all("seen_by_hook" not in t.ctx.__dict__ for t in session.course.trainers)
+    assert all("remember" in t.hook_set("train", 0).names("on_fit_end")  # edits stay
+               for t in session.course.trainers)
+    session.continue_()
+    reference = load_course(FEDAVG, SHORT).course  # a fresh course, the same hook added
+    for trainer in reference.trainers:
+        trainer.register_hook_in_train(remember, "on_fit_end")
+    reports = list(reference.rounds())
+    assert [r.clients for r in session.reports] == [r.clients for r in reports]
+    assert all(torch.equal(session.course.global_state[k], reference.global_state[k])
+               for k in reference.global_state)  # models, data order, global: all reset

@@ -7,7 +7,8 @@ from pathlib import Path
 
 from app.session import RunState
 from app.tui import make_app
-from tests.tui.conftest import SIZE, screen_text, settle
+from app.tui.modals import ConfirmScreen
+from tests.tui.conftest import SIZE, dialog_text, screen_text, settle
 
 ROOT = Path(__file__).resolve().parents[2]
 FEDAVG = ROOT / "sample_configs" / "fedavg.yaml"
@@ -61,3 +62,23 @@ async def test_the_palette_switches_edits_between_every_client_and_one(monkeypat
         assert app.session.edit_all_clients is False
         assert pane.border_subtitle == "edits go to this client only"
         assert f"client {app.session.client} only" in app.session.log[-1]
+
+
+async def test_the_palette_restarts_the_course_after_a_confirm(monkeypatch):
+    monkeypatch.chdir(ROOT)
+    app = make_app(FEDAVG, stable=True, overrides=SHORT)
+    session = app.session
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("right_curly_bracket")
+        await settle(pilot)
+        assert "round 1 of 2" in screen_text(app, "#status")
+        titles = {c.title: c for c in app.get_system_commands(app.screen)}
+        titles["Restart the course"].callback()
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)  # a round would be undone
+        assert "Restart the course?" in dialog_text(app)
+        await pilot.press("y")
+        await settle(pilot)
+        first = session.course.sample(0)[0]
+        assert f"round 0 of 2 · client {first} (1 of 3)" in screen_text(app, "#status")
+        assert session.reports == [] and any("restarted the course" in line for line in session.log)

@@ -12,9 +12,11 @@ applies them with undo, and a script can write ``Move("on_batch_end", 2, 0).appl
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from trainer_core.engine.hooks import Hook, HookSet, hook_name
+from trainer_core.errors import HookSetError
 
 
 class _OneTrigger:
@@ -136,3 +138,66 @@ def apply_to_copy(edit: Edit, hookset: HookSet) -> dict[str, tuple[Hook, ...]]:
     twin = hookset.copy()
     edit.apply(twin)
     return twin.snapshot()
+
+
+def retarget(edit: Edit, source: HookSet, target: HookSet, *, label: str = "") -> Edit:
+    """``edit``, written against ``source``, for ``target``: each position it names is
+    resolved to the hook at that position in ``source`` (its name, and which of that name it
+    is), then found in ``target``. So one edit meant for several hook sets that have come to
+    differ (a federated client edited on its own) changes the same hooks in each, not
+    whatever sits at the same index. Edits by name are returned as they are.
+    HookSetError (naming ``label``) when ``target`` lacks the hook."""
+    if isinstance(edit, Remove):
+        return Remove(edit.trigger, _same_hook(edit.trigger, edit.position, source[edit.trigger],
+                                               target[edit.trigger], label))
+    if isinstance(edit, Insert) and edit.before is None and edit.after is None:
+        hooks = source[edit.trigger]
+        if edit.position == -1 or edit.position >= len(hooks):
+            return edit  # the end, wherever that is
+        return Insert(edit.trigger, edit.hook, _same_hook(edit.trigger, edit.position, hooks,
+                                                          target[edit.trigger], label))
+    if isinstance(edit, Move):
+        position = _same_hook(edit.trigger, edit.position, source[edit.trigger],
+                              target[edit.trigger], label)
+        new_position = edit.new_position
+        if new_position != -1:  # indexes the destination once the hook has left it
+            src = _without(source, edit.trigger, edit.position, edit.target)
+            if new_position < len(src):
+                new_position = _same_hook(edit.target, new_position, src,
+                                          _without(target, edit.trigger, position, edit.target),
+                                          label)
+            else:
+                new_position = -1
+        return Move(edit.trigger, position, new_position, edit.to_trigger)
+    return edit
+
+
+def _without(hookset: HookSet, trigger: str, position: int, destination: str) -> list[Hook]:
+    """The destination's hooks as a move sees them: without the moving hook."""
+    hooks = list(hookset[destination])
+    if destination == trigger:
+        del hooks[position]
+    return hooks
+
+
+def _same_hook(trigger: str, position: int, source: Sequence[Hook], target: Sequence[Hook],
+               label: str) -> int:
+    """The index in ``target`` of the hook at ``position`` in ``source``, matched by name
+    and by which of the hooks of that name it is."""
+    if not -len(source) <= position < len(source):
+        raise HookSetError(f"no hook #{position} at {trigger} (it has {len(source)})",
+                           trigger=trigger, hooks=tuple(hook_name(h) for h in source))
+    position %= len(source)
+    name = hook_name(source[position])
+    nth = sum(hook_name(h) == name for h in source[:position])
+    found = [i for i, hook in enumerate(target) if hook_name(hook) == name]
+    if nth >= len(found):
+        which = f"{_ordinal(nth + 1)} hook '{name}'" if nth else f"hook '{name}'"
+        raise HookSetError(f"{label or 'the hook set'} has no {which} at {trigger}",
+                           hookset=label, trigger=trigger,
+                           hooks=tuple(hook_name(h) for h in target))
+    return found[nth]
+
+
+def _ordinal(n: int) -> str:
+    return f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
