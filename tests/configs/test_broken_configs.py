@@ -46,6 +46,10 @@ EXPECTED = {
                                                               "federate.client_num is 3"),
     "federate_method.yaml": (5, "federate.method", "'fedopt' is not supported by the embedded "
                                                    "course"),
+    "federate_share_personal.yaml": (6, "federate.share_local_model", "personal parameters "
+                                     "(personalization.local_param) would be overwritten"),
+    "federate_share_multi_model.yaml": (5, "federate.share_local_model", "the trainer has 2 (a "
+                                        "client's personal models would be shared"),
     "federate_sample_too_many.yaml": (4, "federate.sample_client_num", "more than the 3 "
                                                                        "clients"),
     "bad_move.yaml": (4, "hooks.train[0].move", "cannot move '_hook_on_batch_forward' to "

@@ -112,3 +112,21 @@ def test_the_rounds_table_shows_a_ditto_clients_personal_model():
     assert own_accuracy({"test_acc": 0.5, "model1_test_acc": 0.9}, "test") == 0.9
     assert own_accuracy({"test_acc": 0.5}, "test") == 0.5
     assert own_accuracy({}, "test") is None
+
+
+def test_share_local_model_puts_every_client_on_one_model_and_trains_the_same_course():
+    from trainer_core.config.course import load_course
+
+    config = ROOT / "sample_configs" / "fedavg.yaml"
+    short = {"federate.total_round_num": 2, "train.local_update_steps": 1}
+    shared = load_course(config, {**short, "federate.share_local_model": True}).course
+    own = load_course(config, short).course
+    models = {id(t.ctx.model) for t in shared.trainers}
+    assert len(models) == 1 and len({id(t.ctx.model) for t in own.trainers}) == 5
+    shared_reports, own_reports = list(shared.rounds()), list(own.rounds())
+    # every client loads the whole global model before it trains, so one model object
+    # serves them all: the same course, bit for bit, with one model in memory instead of 5
+    assert all(torch.equal(shared.global_state[k], own.global_state[k])
+               for k in own.global_state)
+    assert [r.global_metrics for r in shared_reports] == [r.global_metrics
+                                                          for r in own_reports]

@@ -61,26 +61,29 @@ def build_course(spec: ExperimentSpec, *, registry: Registry | None = None,
         raise ConfigError(f"{spec.path.name} has no federate section: a course needs "
                           f"federate.client_num and federate.total_round_num",
                           key_path="federate", source=str(spec.path))
-    experiments = []
+    experiments: list[Experiment] = []
     for index in range(spec.course.client_num):
         if progress is not None:
             progress(f"building client {index} of {spec.course.client_num}")
+        shared = experiments[0].trainer.ctx.model if experiments and \
+            spec.course.share_local_model else None  # FederatedScope's one model for all
         experiments.append(build_client(spec, index, registry=registry,
-                                        allow_code=allow_code))
+                                        allow_code=allow_code, model=shared))
     course = Course([e.trainer for e in experiments], spec.course)
     return CourseExperiment(course, experiments, spec)
 
 
 def build_client(spec: ExperimentSpec, index: int, *, registry: Registry | None = None,
-                 allow_code: bool = True) -> Experiment:
-    """Client ``index``'s experiment alone (a Flower client builds only its own)."""
+                 allow_code: bool = True, model: Any = None) -> Experiment:
+    """Client ``index``'s experiment alone (a Flower client builds only its own); on
+    ``model`` when given (``federate.share_local_model``)."""
     if spec.course is None or not 0 <= index < spec.course.client_num:
         count = spec.course.client_num if spec.course is not None else 0
         raise ConfigError(f"client {index} is not one of the course's {count} clients",
                           key_path="federate.client_num", source=str(spec.path))
     one = dataclasses.replace(spec, data=dataclasses.replace(
         spec.data, clients=dataclasses.replace(client_spec(spec), index=index)))
-    return build_experiment(one, registry=registry, allow_code=allow_code)
+    return build_experiment(one, registry=registry, allow_code=allow_code, model=model)
 
 
 def load_course(path: str | Path, overrides: Mapping[str, Any] | None = None, *,

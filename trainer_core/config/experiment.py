@@ -201,7 +201,7 @@ def _spec_from(data: Mapping[str, Any], document: YamlDocument) -> ExperimentSpe
     data_spec = build(DataSpec, data.get("data") or {}, "data", locate)
     course = None if trainer.federatedscope else _course_settings(data, trainer_config, locate)
     if course is not None:
-        _check_course(course, data_spec, locate)
+        _check_course(course, data_spec, trainer, locate)
     return ExperimentSpec(
         path=document.path, name=name, device=device,
         data=data_spec,
@@ -211,15 +211,23 @@ def _spec_from(data: Mapping[str, Any], document: YamlDocument) -> ExperimentSpe
         course=course)
 
 
-def _check_course(course: Any, data: DataSpec, locate: Locate) -> None:
-    """What a course needs of the rest of the config: one data share per client."""
+def _check_course(course: Any, data: DataSpec, trainer: TrainerSpec, locate: Locate) -> None:
+    """What a course needs of the rest of the config: one data share per client, and a
+    shared model only where no client keeps anything of its own in it."""
     if data.clients is not None and data.clients.num != course.client_num:
         raise fail(f"data.clients.num is {data.clients.num} but federate.client_num is "
                    f"{course.client_num}: the course has one client per data share",
                    "data.clients.num", locate)
-    if course.share_local_model:
-        raise fail("the embedded course gives each client its own model; share_local_model "
-                   "is not run yet (set it to false)", "federate.share_local_model", locate)
+    if course.share_local_model and course.local_param:
+        raise fail("share_local_model gives every client one model object, so personal "
+                   "parameters (personalization.local_param) would be overwritten by the next "
+                   "client: use one or the other", "federate.share_local_model", locate)
+    if course.share_local_model and trainer.type.endswith("multi_model") \
+            and trainer.model_nums > 1:
+        raise fail(f"share_local_model shares one model, but the trainer has "
+                   f"{trainer.model_nums} (a client's personal models would be shared by "
+                   f"every client): use one or the other", "federate.share_local_model",
+                   locate)
 
 
 def _course_settings(data: Mapping[str, Any], trainer_config: Any, locate: Locate) -> Any:
@@ -259,17 +267,18 @@ def _fs_config(sections: Mapping[str, Any], locate: Locate) -> Any:
 
 def build_experiment(spec: ExperimentSpec, *, registry: Registry | None = None,
                      progress: Callable[[str], None] | None = None,
-                     allow_code: bool = True) -> Experiment:
+                     allow_code: bool = True, model: Any = None) -> Experiment:
     """Load the data, build the model and trainer, install packs, apply hook edits;
     ``progress`` hears each step as it begins (for a loading view). With ``allow_code``
     False, every reference to code in the config (hooks, model/data factories, trainer
-    wrappers) is refused with its key instead of imported."""
+    wrappers) is refused with its key instead of imported. ``model``: use this model object
+    instead of building one (federated clients sharing one model)."""
     with code_policy(allow_code):
-        return _build(spec, registry, progress)
+        return _build(spec, registry, progress, model)
 
 
 def _build(spec: ExperimentSpec, registry: Registry | None,
-           progress: Callable[[str], None] | None) -> Experiment:
+           progress: Callable[[str], None] | None, shared_model: Any = None) -> Experiment:
     progress = progress or (lambda step: None)
     progress("importing torch")
     # torch, numpy and scikit-learn load here, not when a config is only read and checked
@@ -291,7 +300,7 @@ def _build(spec: ExperimentSpec, registry: Registry | None,
             config = config.replace(criterion=CriterionSettings("MSELoss"))
         if "eval.metrics" not in spec.explicit:
             config = config.replace(eval=EvalSettings(("mse",)))
-    model = _located(spec, lambda: build_model(
+    model = shared_model if shared_model is not None else _located(spec, lambda: build_model(
         spec.model, num_features=data.num_features, num_outputs=data.num_outputs,
         seed=config.seed, base_dir=spec.base_dir))
 
