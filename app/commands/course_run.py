@@ -14,7 +14,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from app.commands.common import EXIT_OK, allow_code, err_console, out_console, print_json, relative
-from app.safe_text import plain
+from app.safe_text import plain, printable
+from trainer_core.analysis.findings import Finding
 from trainer_core.analysis.finite import FiniteGuard
 from trainer_core.federated import RoundReport
 
@@ -33,7 +34,7 @@ def run_course(spec: Any, args: argparse.Namespace, started: float) -> int:
             reports.append(report)
             shown(report)
     return report_rounds(args, spec, built.name, built.data_summary, reports,
-                         time.perf_counter() - started)
+                         time.perf_counter() - started, warnings=built.course.findings)
 
 
 @contextmanager
@@ -56,13 +57,17 @@ def round_progress(spec: Any, args: argparse.Namespace) -> Iterator[Callable[[Ro
 
 
 def report_rounds(args: argparse.Namespace, spec: Any, name: str, data_summary: str,
-                  reports: Sequence[RoundReport], seconds: float, engine: str = "") -> int:
+                  reports: Sequence[RoundReport], seconds: float, engine: str = "",
+                  warnings: Sequence[Finding] = ()) -> int:
     """The rounds as JSON (``--json``) or as a heading and a table, whichever engine ran
-    them (``engine`` names it in the title when it is not the embedded course)."""
+    them (``engine`` names it in the title when it is not the embedded course); then what
+    clients sent of their personal part (``warnings``: on stderr, the exit code stays 0,
+    as `run` trains what the config says; `check` fails on them)."""
     if args.json:
         print_json({"config": str(args.config), "name": name,
                     "clients": spec.course.client_num, **({"engine": engine} if engine else {}),
-                    "rounds": [r.as_dict() for r in reports], "seconds": round(seconds, 3)})
+                    "rounds": [r.as_dict() for r in reports], "seconds": round(seconds, 3),
+                    "warnings": [w.as_dict() for w in warnings]})
         return EXIT_OK
     out = out_console()
     out.print(f"[bold]{plain(name)}[/] ({plain(relative(args.config))}): "
@@ -71,6 +76,8 @@ def report_rounds(args: argparse.Namespace, spec: Any, name: str, data_summary: 
     on = f" on {engine}" if engine else ""
     out.print(rounds_table(reports, spec.course.eval_split,
                            title=f"FedAvg{on}, {len(reports)} round(s), {seconds:.1f} s"))
+    for warning in warnings:
+        err_console().print(f"warning: {printable(warning.describe())}", markup=False)
     return EXIT_OK
 
 

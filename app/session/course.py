@@ -97,9 +97,7 @@ class CourseSession(DebugSession):
                 trainer.update(copy.deepcopy(saved["models"]), strict=True)
                 for name, state in saved["loaders"].items():
                     ctx.get(name).set_rng_state(state)
-            self.course.round_i = 0
-            self.course.history.clear()
-            self.course.global_state = copy.deepcopy(start["global"])
+            self.course.rewind(copy.deepcopy(start["global"]))
             self.reports.clear()
             self._checkers.clear()
             self.client = None
@@ -236,5 +234,6 @@ class CourseSession(DebugSession):
     def findings(self) -> list[Finding]:
         """Every client's lifecycle findings (each client's ctx is checked on its own); the
         same finding in several clients is one, naming them."""
-        return merge_by_client({client: checker.report()
-                                for client, checker in self._checkers.items()})
+        lifecycle = merge_by_client({client: checker.report()
+                                     for client, checker in self._checkers.items()})
+        return sorted([*lifecycle, *self.course.findings], key=Finding.sort_key)

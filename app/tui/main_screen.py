@@ -230,7 +230,8 @@ class MainScreen(Screen[None]):
         """Show the hook a warning blames, selected in the tree (its hook set and model)."""
         finding = message.finding
         if finding.hook is None or finding.trigger is None:
-            self.note(f"{finding.where} was set outside any hook (the trainer's setup)")
+            self.note(finding.hint if finding.kind == "personal-sent" else
+                      f"{finding.where} was set outside any hook (the trainer's setup)")
             return
         kind = hookset_kind(finding.mode or "train")
         model = finding.model_idx if finding.model_idx < self.session.trainer.model_nums else 0

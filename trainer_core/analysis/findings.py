@@ -27,11 +27,13 @@ class FindingKind(StrEnum):
     GROWS_PER_ROUND = "grows-per-round"    # rises from one routine (FL round) to the next
     KEEPS_GRAPH = "keeps-autograd-graph"
     BIG_ACROSS_EPOCHS = "big-across-epochs"
+    PERSONAL_SENT = "personal-sent"        # a client's personal part reaches its update
 
 
 #: Report order: the costliest kinds first.
-KIND_ORDER = (FindingKind.KEEPS_GRAPH, FindingKind.GROWS, FindingKind.GROWS_PER_ROUND,
-              FindingKind.BIG_ACROSS_EPOCHS, FindingKind.OUTLIVES_BATCH)
+KIND_ORDER = (FindingKind.KEEPS_GRAPH, FindingKind.PERSONAL_SENT, FindingKind.GROWS,
+              FindingKind.GROWS_PER_ROUND, FindingKind.BIG_ACROSS_EPOCHS,
+              FindingKind.OUTLIVES_BATCH)
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +68,8 @@ class Finding:
     def source(self) -> str:
         """'hook_name (file:line) at trigger', or 'outside any hook'."""
         if self.hook is None:
-            return "outside any hook"
+            return "in what the client sends" if self.kind is FindingKind.PERSONAL_SENT \
+                else "outside any hook"
         return f"{self.hook.name} ({self.site or self.hook.location}) at {self.trigger}"
 
     def describe(self) -> str:

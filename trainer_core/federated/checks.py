@@ -36,7 +36,8 @@ class _Watched:
 def check_course(course: Course, *, also: Callable[[int, Point], None] | None = None,
                  on_round: Callable[[RoundReport], None] | None = None) -> list[Finding]:
     """Run the course's remaining rounds with a lifecycle checker per client; returns the
-    findings, merged across clients. ``also(client, point)`` sees every point too."""
+    findings, merged across clients, with what clients sent of their personal part
+    (``Course.findings``). ``also(client, point)`` sees every point too."""
     checkers: dict[int, LifecycleChecker] = {}
     drivers: list[Any] = []
     for client, trainer in enumerate(course.trainers):
@@ -53,4 +54,5 @@ def check_course(course: Course, *, also: Callable[[int, Point], None] | None = 
             trainer.routine_driver = driver
     for client, checker in checkers.items():
         checker.finish(course.trainers[client].ctx)
-    return merge_by_client({client: checker.report() for client, checker in checkers.items()})
+    lifecycle = merge_by_client({client: checker.report() for client, checker in checkers.items()})
+    return sorted([*lifecycle, *course.findings], key=Finding.sort_key)

@@ -21,8 +21,10 @@ from typing import Any
 
 import numpy as np
 
+from trainer_core.analysis.findings import Finding, merge_by_client
 from trainer_core.errors import ConfigError
 from trainer_core.federated.fedavg import fedavg, shared_part
+from trainer_core.federated.personal import personal_findings
 from trainer_core.federated.settings import CourseSettings
 
 
@@ -78,6 +80,7 @@ class Course:
         self._chosen: tuple[int, ...] = ()
         self._updates: list[tuple[int, dict[str, Any]]] = []
         self._parts: list[ClientRound] = []
+        self._personal: dict[int, list[Finding]] = {}
 
     @property
     def finished(self) -> bool:
@@ -116,6 +119,10 @@ class Course:
         """What ``client`` sends after its routine (as ``train()`` returns it); its own
         model is evaluated before anything else changes it."""
         trainer = self.trainers[client]
+        for finding in personal_findings(params, self.global_state, self.settings.local_param):
+            known = self._personal.setdefault(client, [])
+            if all(f.message != finding.message for f in known):
+                known.append(finding)
         local = evaluate_own(trainer, self.settings.eval_split)
         self._updates.append((num_samples, client_update(params, self.settings.local_param)))
         part = ClientRound(client, int(num_samples), dict(metrics), dict(local))
@@ -130,6 +137,18 @@ class Course:
         self.history.append(report)
         self.round_i += 1
         return report
+
+    def rewind(self, global_state: Mapping[str, Any]) -> None:
+        """Back to before round 0, from ``global_state`` (a debugger's restart; the
+        clients' own state is the caller's to put back)."""
+        self.round_i, self.history, self._personal = 0, [], {}
+        self.global_state = dict(global_state)
+
+    @property
+    def findings(self) -> list[Finding]:
+        """What clients sent of their personal part so far (``personal-sent``), one finding
+        per problem naming the clients."""
+        return merge_by_client(self._personal)
 
     def rounds(self) -> Iterator[RoundReport]:
         """Run the remaining rounds, yielding each report as it is done."""
