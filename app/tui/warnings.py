@@ -24,7 +24,7 @@ def finding_text(finding: Finding) -> Text:
     if finding.mode and finding.mode != "train":
         text.append(f" in {finding.mode}/{finding.split}", style="yellow")
     text.append(f"\n{finding.message}\n")
-    text.append(f"by {relative_paths(finding.source)}\n", style="cyan")
+    text.append(f"{relative_paths(finding.blame)}\n", style="cyan")
     text.append(f"fix: {finding.hint}", style="green")
     return text
 

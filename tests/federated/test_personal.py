@@ -56,7 +56,7 @@ def test_the_course_and_check_flag_a_client_sending_its_personal_model(capsys):
     [finding] = leaky.findings
     assert "personal model 1" in finding.message
     assert finding.message.endswith("(clients 0, 1, 2, 3)")  # one finding naming them all
-    assert "in what the client sends" in finding.describe()
+    assert "; seen in what the client sends" in finding.describe()
 
 
 def test_the_debugger_shows_it_with_the_warnings():

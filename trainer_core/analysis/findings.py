@@ -68,13 +68,19 @@ class Finding:
     def source(self) -> str:
         """'hook_name (file:line) at trigger', or 'outside any hook'."""
         if self.hook is None:
-            return "in what the client sends" if self.kind is FindingKind.PERSONAL_SENT \
-                else "outside any hook"
+            return "outside any hook"
         return f"{self.hook.name} ({self.site or self.hook.location}) at {self.trigger}"
+
+    @property
+    def blame(self) -> str:
+        """'by <source>', or for what a client sends, where it was seen."""
+        if self.hook is None and self.kind is FindingKind.PERSONAL_SENT:
+            return "seen in what the client sends"
+        return f"by {self.source}"
 
     def describe(self) -> str:
         """Two lines: what and where, then the fix."""
-        return f"[{self.kind}] {self.where}: {self.message}; by {self.source}\n" \
+        return f"[{self.kind}] {self.where}: {self.message}; {self.blame}\n" \
                f"    fix: {self.hint}"
 
     def sort_key(self) -> tuple[Any, ...]:
