@@ -432,6 +432,9 @@ def run_flower(config: str | Path, *, on_round: Callable[[RoundReport], None] | 
     os.environ.setdefault("FLWR_TELEMETRY_ENABLED", "0")  # nothing leaves this machine
     os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
     os.environ.setdefault("RAY_ACCEL_ENV_VAR_OVERRIDE_ON_ZERO", "0")  # no GPUs: no notice
+    # Ray starts its workers at nice 15; here they do the training the user asked for, and
+    # beside any busy process they would get almost no CPU
+    os.environ.setdefault("RAY_worker_niceness", "0")
     from flwr.simulation import run_simulation
 
     if not verbose:  # our progress line and table say what Flower's log would
