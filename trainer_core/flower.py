@@ -345,18 +345,20 @@ class FlowerResult:
     error: BaseException | None = None
 
 
-def initial_global(spec: ExperimentSpec) -> dict[str, torch.Tensor]:
+def initial_global(spec: ExperimentSpec, *, allow_code: bool = True) -> dict[str, torch.Tensor]:
     """The course's starting global model, as the embedded course takes it: client 0's
     freshly built shared parameters."""
-    params = build_client(spec, 0).trainer.get_model_para()
+    params = build_client(spec, 0, allow_code=allow_code).trainer.get_model_para()
     return shared_part(params[0] if isinstance(params, list | tuple) else params,
                        spec.course.local_param)
 
 
 def make_server_app(config: str | None = None, result: FlowerResult | None = None,
-                    on_round: Callable[[RoundReport], None] | None = None) -> ServerApp:
+                    on_round: Callable[[RoundReport], None] | None = None, *,
+                    allow_code: bool = True) -> ServerApp:
     """A Flower ServerApp running ``config``'s course (``None``: the path in the run
-    config); fills ``result`` as rounds end."""
+    config); fills ``result`` as rounds end. ``allow_code`` False: the config's code
+    references are refused here too (the server builds client 0 for the first model)."""
     app = ServerApp()
     result = result if result is not None else FlowerResult()
 
@@ -368,7 +370,8 @@ def make_server_app(config: str | None = None, result: FlowerResult | None = Non
             wait = float(context.run_config.get(WAIT_KEY, 300))
             strategy = CourseFedAvg(spec, discover_clients(grid, spec.course.client_num,
                                                            wait), on_round)
-            outcome = strategy.start(grid, ArrayRecord(initial_global(spec)),
+            first = initial_global(spec, allow_code=allow_code)
+            outcome = strategy.start(grid, ArrayRecord(first),
                                      num_rounds=spec.course.total_round_num)
         except BaseException as exc:
             result.error = exc
@@ -442,7 +445,7 @@ def run_flower(config: str | Path, *, on_round: Callable[[RoundReport], None] | 
     result = FlowerResult()
     cpus = cpus or os.cpu_count() or 1
     started = time.perf_counter()
-    run_simulation(server_app=make_server_app(path, result, on_round),
+    run_simulation(server_app=make_server_app(path, result, on_round, allow_code=allow_code),
                    client_app=make_client_app(path, allow_code=allow_code,
                                               allow_nan=allow_nan),
                    num_supernodes=spec.course.client_num,

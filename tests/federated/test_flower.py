@@ -190,3 +190,14 @@ def test_app_writes_a_flower_app_that_names_our_apps_and_the_config(tmp_path, ca
     assert main(["flower", str(config), "--app", str(tmp_path / "app")]) == 2
     assert "exists" in capsys.readouterr().err
     assert "mine" in (tmp_path / "app" / "pyproject.toml").read_text()
+
+
+def test_the_server_refuses_the_configs_code_with_no_code_too(tmp_path):
+    from trainer_core.config.experiment import load_spec
+    from trainer_core.errors import ConfigError
+    from trainer_core.flower import initial_global
+
+    spec = load_spec(ditto_course(tmp_path, hook_body="pass"))
+    with pytest.raises(ConfigError, match=r"marking\.py:mark"):
+        initial_global(spec, allow_code=False)  # the hook file is not imported
+    assert sorted(initial_global(spec)) == ["0.bias", "0.weight", "2.bias", "2.weight"]
