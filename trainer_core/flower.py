@@ -41,7 +41,7 @@ from typing import Any
 import torch
 
 from trainer_core.analysis.finite import FiniteGuard, NonFiniteLoss
-from trainer_core.config.course import build_client
+from trainer_core.config.course import build_client, require_course
 from trainer_core.config.experiment import Experiment, ExperimentSpec, load_spec
 from trainer_core.errors import HookError, HookscopeError
 from trainer_core.federated.course import (
@@ -53,7 +53,6 @@ from trainer_core.federated.course import (
     sample_clients,
     weighted_metrics,
 )
-from trainer_core.federated.fedavg import shared_part
 
 FLOWER_HINT = "Flower is an optional extra: pip install 'hookscope[flower]'"
 
@@ -127,10 +126,8 @@ def client_state(trainer: Any) -> dict[str, torch.Tensor]:
     params = trainer.get_model_para()
     models = params if isinstance(params, list | tuple) else [params]
     state = {f"model{i}/{k}": v for i, model in enumerate(models) for k, v in model.items()}
-    for split in ("train", "val", "test", "finetune"):
-        getter = getattr(trainer.ctx.get(f"{split}_loader"), "rng_state", None)
-        if callable(getter):
-            state.update({f"rng/{split}/{lane}": gen for lane, gen in getter().items()})
+    for loader, lanes in trainer.batch_order().items():
+        state.update({f"rng/{loader}/{lane}": gen for lane, gen in lanes.items()})
     return state
 
 
@@ -141,15 +138,14 @@ def restore_client_state(trainer: Any, state: Mapping[str, torch.Tensor]) -> Non
     for key, value in state.items():
         kind, _, name = key.partition("/")
         if kind == "rng":
-            split, _, lane = name.partition("/")
-            lanes.setdefault(split, {})[int(lane)] = value.to(torch.uint8).contiguous()
+            loader, _, lane = name.partition("/")
+            lanes.setdefault(loader, {})[int(lane)] = value.to(torch.uint8).contiguous()
         else:
             models.setdefault(int(kind.removeprefix("model")), {})[name] = value
     ordered = [models[i] for i in sorted(models)]
     trainer.update(ordered if getattr(trainer, "model_nums", 1) > 1 else ordered[0],
                    strict=True)
-    for split, saved in lanes.items():
-        trainer.ctx.get(f"{split}_loader").set_rng_state(saved)
+    trainer.set_batch_order(lanes)
 
 
 def _numbers(metrics: Mapping[str, Any], prefix: str) -> dict[str, float]:
@@ -190,15 +186,15 @@ def make_client_app(config: str | None = None, *, allow_code: bool = True,
     the run config, for a deployment)."""
     app = ClientApp()
 
-    def prepared(msg: Message, context: Context) -> tuple[int, Experiment]:
-        client = _client_of(context)
+    def prepared(msg: Message, context: Context, client: int) -> Experiment:
+        """The client, with what it carried from its last round and the global model."""
         experiment = client_experiment(_config_of(context, config), client,
                                        allow_code=allow_code, allow_nan=allow_nan)
         if STATE_KEY in context.state:
             restore_client_state(experiment.trainer,
                                  context.state[STATE_KEY].to_torch_state_dict())
         load_global(experiment.trainer, msg.content["arrays"].to_torch_state_dict())
-        return client, experiment
+        return experiment
 
     @app.query()
     def query(msg: Message, context: Context) -> Message:
@@ -209,7 +205,7 @@ def make_client_app(config: str | None = None, *, allow_code: bool = True,
     def train(msg: Message, context: Context) -> Message:
         client = _client_of(context)
         try:
-            client, experiment = prepared(msg, context)
+            experiment = prepared(msg, context, client)
             trainer, spec = experiment.trainer, experiment.spec
             num_samples, params, metrics = trainer.train()
             local = evaluate_own(trainer, spec.course.eval_split)
@@ -226,7 +222,7 @@ def make_client_app(config: str | None = None, *, allow_code: bool = True,
     def evaluate(msg: Message, context: Context) -> Message:
         client = _client_of(context)
         try:
-            client, experiment = prepared(msg, context)
+            experiment = prepared(msg, context, client)
             metrics = evaluate_own(experiment.trainer, experiment.spec.course.eval_split)
             context.state[STATE_KEY] = ArrayRecord(client_state(experiment.trainer))
         except Exception as exc:
@@ -348,9 +344,8 @@ class FlowerResult:
 def initial_global(spec: ExperimentSpec, *, allow_code: bool = True) -> dict[str, torch.Tensor]:
     """The course's starting global model, as the embedded course takes it: client 0's
     freshly built shared parameters."""
-    params = build_client(spec, 0, allow_code=allow_code).trainer.get_model_para()
-    return shared_part(params[0] if isinstance(params, list | tuple) else params,
-                       spec.course.local_param)
+    return client_update(build_client(spec, 0, allow_code=allow_code).trainer.get_model_para(),
+                         spec.course.local_param)
 
 
 def make_server_app(config: str | None = None, result: FlowerResult | None = None,
@@ -429,9 +424,7 @@ def run_flower(config: str | Path, *, on_round: Callable[[RoundReport], None] | 
     FlowerCourseFailed when a client failed or the simulation ended without a result."""
     path = str(Path(config).resolve())
     spec = load_spec(path)
-    if spec.course is None:
-        raise FlowerCourseFailed(f"{Path(path).name} has no federate section: a course "
-                                 f"needs federate.client_num and federate.total_round_num")
+    require_course(spec)
     os.environ.setdefault("FLWR_TELEMETRY_ENABLED", "0")  # nothing leaves this machine
     os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
     os.environ.setdefault("RAY_ACCEL_ENV_VAR_OVERRIDE_ON_ZERO", "0")  # no GPUs: no notice

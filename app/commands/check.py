@@ -54,7 +54,7 @@ def add_parser(subparsers: Any) -> None:
 
 def main(args: argparse.Namespace) -> int:
     # torch: only when it runs
-    from trainer_core.config.course import build_course
+    from trainer_core.config.course import build_course, for_lint
     from trainer_core.config.experiment import build_experiment, load_spec
     from trainer_core.config.registry import hook_ref_or_qualname
     from trainer_core.federated.checks import check_course
@@ -68,8 +68,7 @@ def main(args: argparse.Namespace) -> int:
                  "finetune.batch_or_epoch": "batch"}
     spec = load_spec(args.config, overrides)
     if spec.course is not None:  # real rounds: every client, its own checker
-        spec = load_spec(args.config, {**overrides, **course_overrides(spec, args.rounds)})
-        built = build_course(spec, allow_code=allow_code(args))
+        built = build_course(for_lint(spec, args.rounds), allow_code=allow_code(args))
         experiment, trainer = built.clients[0], built.clients[0].trainer
     else:
         built, experiment = None, build_experiment(spec, allow_code=allow_code(args))
@@ -126,13 +125,6 @@ def main(args: argparse.Namespace) -> int:
         else:
             console.print(f"golden {plain(relative(args.golden))}: {golden['status']}")
     return EXIT_FINDINGS if failed else EXIT_OK
-
-
-def course_overrides(spec: Any, rounds: int) -> dict[str, Any]:
-    """A federated config's course for the lint: ``rounds`` rounds, every client trained in
-    each (so each client's checker sees every round), the global model evaluated."""
-    return {"federate.total_round_num": rounds,
-            "federate.sample_client_num": spec.course.client_num}
 
 
 def _check_rounds(rounds: int, trainer: Any, eval_split: str | None,

@@ -53,15 +53,12 @@ def add_parser(subparsers: Any) -> None:
 
 def main(args: argparse.Namespace) -> int:
     from app.commands.course_run import report_rounds, round_progress  # numpy, torch
+    from trainer_core.config.course import require_course
     from trainer_core.config.experiment import load_spec
 
     started = time.perf_counter()
     spec = load_spec(args.config)
-    if spec.course is None:
-        raise ConfigError("`hookscope flower` runs a federated course, and this config has "
-                          "no federate section (federate.client_num, "
-                          "federate.total_round_num)",
-                          key_path="federate", source=str(args.config))
+    require_course(spec)  # a config error before Flower is even imported
     if args.cpus is not None and args.cpus < 1:
         raise ConfigError(f"--cpus must be at least 1, not {args.cpus}")
     try:

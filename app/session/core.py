@@ -209,21 +209,13 @@ class DebugSession:
 
     def _random_state(self) -> dict[str, Any]:
         """torch's global RNG and every split's batch-order generators, as they are now."""
-        state: dict[str, Any] = {"torch": torch_rng_state()}
-        for name, value in list(self.ctx.__dict__.items()):
-            getter = getattr(value, "rng_state", None)
-            if name.endswith("_loader") and callable(getter):
-                state[name] = getter()
-        return state
+        return {"torch": torch_rng_state(), "loaders": self.trainer.batch_order()}
 
     def _restore_random_state(self, state: dict[str, Any] | None) -> None:
         if not state:
             return
         set_torch_rng_state(state["torch"])
-        for name, saved in state.items():
-            loader = self.ctx.get(name) if name != "torch" else None
-            if loader is not None and hasattr(loader, "set_rng_state"):
-                loader.set_rng_state(saved)
+        self.trainer.set_batch_order(state["loaders"])
 
     def close(self) -> None:
         """Abandon the routine in progress (scoped ctx variables and modes are restored)."""

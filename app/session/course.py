@@ -94,9 +94,8 @@ class CourseSession(DebugSession):
                 for name, obj in saved["ctx"].items():
                     if ctx.__dict__.get(name) is not obj:
                         setattr(ctx, name, obj)
-                trainer.update(copy.deepcopy(saved["models"]), strict=True)
-                for name, state in saved["loaders"].items():
-                    ctx.get(name).set_rng_state(state)
+                trainer.update(saved["models"], strict=True)  # loading copies the values
+                trainer.set_batch_order(saved["loaders"])
             self.course.rewind(copy.deepcopy(start["global"]))
             self.reports.clear()
             self._checkers.clear()
@@ -106,14 +105,15 @@ class CourseSession(DebugSession):
 
     def _course_state(self) -> dict[str, Any]:
         """What :meth:`restart_course` puts back."""
-        clients = []
+        clients, models = [], {}
         for trainer in self.course.trainers:
-            ctx = trainer.ctx
-            loaders = {name: value.rng_state() for name, value in ctx.__dict__.items()
-                       if name.endswith("_loader") and callable(getattr(value, "rng_state",
-                                                                        None))}
-            clients.append({"models": copy.deepcopy(trainer.get_model_para()),
-                            "loaders": copy.deepcopy(loaders), "ctx": dict(ctx.__dict__)})
+            # clients on one model (share_local_model) keep one copy of it, not one each
+            key = id(trainer.ctx.get("models") or trainer.ctx.get("model"))
+            if key not in models:
+                models[key] = copy.deepcopy(trainer.get_model_para())
+            clients.append({"models": models[key],
+                            "loaders": copy.deepcopy(trainer.batch_order()),
+                            "ctx": dict(trainer.ctx.__dict__)})
         return {"torch": torch_rng_state(), "clients": clients,
                 "global": copy.deepcopy(self.course.global_state)}
 

@@ -141,7 +141,7 @@ def test_a_fresh_client_given_the_saved_state_trains_on_exactly_as_the_original(
     original = build_client(spec, 1).trainer
     original.train()  # a round: its models moved, its batch generator advanced
     saved = {k: torch.from_numpy(v.numpy().copy()) for k, v in client_state(original).items()}
-    assert any(k.startswith("model1/") for k in saved) and any(k.startswith("rng/train/")
+    assert any(k.startswith("model1/") for k in saved) and any(k.startswith("rng/train_loader/")
                                                                 for k in saved)
     fresh = build_client(spec, 1).trainer
     restore_client_state(fresh, saved)

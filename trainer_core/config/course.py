@@ -25,6 +25,7 @@ from trainer_core.config.registry import Registry
 from trainer_core.config.specs import ClientSpec
 from trainer_core.errors import ConfigError
 from trainer_core.federated.course import Course
+from trainer_core.federated.settings import CourseSettings
 
 
 @dataclass
@@ -45,6 +46,24 @@ class CourseExperiment:
         return self.clients[0].data_summary
 
 
+def require_course(spec: ExperimentSpec) -> CourseSettings:
+    """The config's course settings; ConfigError when it has no ``federate`` section."""
+    if spec.course is None:
+        raise ConfigError(f"{spec.path.name} has no federate section: a course needs "
+                          f"federate.client_num and federate.total_round_num",
+                          key_path="federate", source=str(spec.path))
+    return spec.course
+
+
+def for_lint(spec: ExperimentSpec, rounds: int) -> ExperimentSpec:
+    """The course ``hookscope check --rounds`` runs: ``rounds`` rounds, every client
+    trained in each (so each client's checker sees every round)."""
+    course = require_course(spec)
+    return dataclasses.replace(spec, course=dataclasses.replace(
+        course, total_round_num=rounds, sample_client_num=course.client_num,
+        sample_client_rate=-1.0))
+
+
 def client_spec(spec: ExperimentSpec) -> ClientSpec:
     """``data.clients`` for the course: the config's (checked to have ``client_num``
     shares when the config was read), or an IID split into ``client_num`` shares."""
@@ -57,10 +76,7 @@ def build_course(spec: ExperimentSpec, *, registry: Registry | None = None,
                  progress: Callable[[str], None] | None = None,
                  allow_code: bool = True) -> CourseExperiment:
     """Build every client's trainer and the course over them."""
-    if spec.course is None:
-        raise ConfigError(f"{spec.path.name} has no federate section: a course needs "
-                          f"federate.client_num and federate.total_round_num",
-                          key_path="federate", source=str(spec.path))
+    require_course(spec)
     experiments: list[Experiment] = []
     for index in range(spec.course.client_num):
         if progress is not None:

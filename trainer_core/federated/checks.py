@@ -16,7 +16,7 @@ from trainer_core.analysis.findings import Finding, merge_by_client
 from trainer_core.analysis.lifecycle import LifecycleChecker
 from trainer_core.engine.points import Point
 from trainer_core.engine.routine import RoutineRun
-from trainer_core.federated.course import Course, RoundReport
+from trainer_core.federated.course import Course
 
 
 class _Watched:
@@ -33,8 +33,8 @@ class _Watched:
         return True
 
 
-def check_course(course: Course, *, also: Callable[[int, Point], None] | None = None,
-                 on_round: Callable[[RoundReport], None] | None = None) -> list[Finding]:
+def check_course(course: Course, *,
+                 also: Callable[[int, Point], None] | None = None) -> list[Finding]:
     """Run the course's remaining rounds with a lifecycle checker per client; returns the
     findings, merged across clients, with what clients sent of their personal part
     (``Course.findings``). ``also(client, point)`` sees every point too."""
@@ -46,9 +46,8 @@ def check_course(course: Course, *, also: Callable[[int, Point], None] | None = 
         trainer.routine_driver = _Watched(
             checker, (lambda point, c=client: also(c, point)) if also else lambda point: None)
     try:
-        for report in course.rounds():
-            if on_round is not None:
-                on_round(report)
+        while not course.finished:
+            course.run_round()
     finally:
         for trainer, driver in zip(course.trainers, drivers, strict=True):
             trainer.routine_driver = driver

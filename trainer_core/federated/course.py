@@ -72,9 +72,8 @@ class Course:
                               key_path="federate.client_num")
         self.trainers = list(trainers)
         self.settings = settings
-        first = self.trainers[0].get_model_para()
-        self.global_state = shared_part(first[0] if isinstance(first, list | tuple) else first,
-                                        settings.local_param)
+        self.global_state = client_update(self.trainers[0].get_model_para(),
+                                          settings.local_param)
         self.round_i = 0
         self.history: list[RoundReport] = []
         self._chosen: tuple[int, ...] = ()

@@ -313,6 +313,20 @@ class Trainer:
         """True when the trainer has data for ``split``."""
         return self.ctx.get(f"{split}_loader") is not None
 
+    def batch_order(self) -> dict[str, Any]:
+        """Where every split's batch order stands (its loader's generator states, by the
+        loader's ctx name), so a restart or a client rebuilt elsewhere replays the same
+        batches: :meth:`set_batch_order` puts it back."""
+        return {name: value.rng_state() for name, value in list(self.ctx.__dict__.items())
+                if name.endswith("_loader") and callable(getattr(value, "rng_state", None))}
+
+    def set_batch_order(self, state: Mapping[str, Any]) -> None:
+        """Undo :meth:`batch_order` (loaders it does not name keep theirs)."""
+        for name, saved in state.items():
+            loader = self.ctx.get(name)
+            if loader is not None and hasattr(loader, "set_rng_state"):
+                loader.set_rng_state(saved)
+
     def check_split(self, split: str) -> None:
         """Raise DataSplitError naming the splits there are when ``split`` has no data."""
         if not self.has_split(split):
